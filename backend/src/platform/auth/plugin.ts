@@ -1,0 +1,101 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors';
+import type { AccessTokens } from './tokens';
+
+export const ACCESS_COOKIE = 'hanger_at';
+export const CSRF_COOKIE = 'csrf_token';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export type Role = 'user' | 'moderator' | 'admin';
+
+export interface AuthUser {
+  userId: string;
+  sessionId: string;
+  role: Role;
+  via: 'bearer' | 'cookie';
+}
+
+/**
+ * Turns verified token claims into the current user, re-reading what must take effect at once
+ * (role, suspension, revoked session). The accounts module supplies it; null means "not valid".
+ */
+export type SessionResolver = (claims: {
+  userId: string;
+  sessionId: string;
+}) => Promise<{ role: Role } | null>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthUser | null;
+    /** Why a presented credential was not accepted, for a precise 401. */
+    authProblem: 'expired' | 'invalid' | null;
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/**
+ * Parses the credential of every request (Bearer header first, then the access cookie) and checks
+ * the CSRF double-submit token on unsafe cookie-authenticated requests. Routes ask for a user with
+ * `requireUser(request)`.
+ */
+export const authPlugin = fp(
+  (app: FastifyInstance, opts: { tokens: AccessTokens; resolve: SessionResolver }, done) => {
+    app.decorateRequest('auth', null);
+    app.decorateRequest('authProblem', null);
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      let token: string | undefined;
+      let via: AuthUser['via'] = 'bearer';
+      if (header?.startsWith('Bearer ')) {
+        token = header.slice(7).trim();
+      } else if (request.cookies?.[ACCESS_COOKIE]) {
+        token = request.cookies[ACCESS_COOKIE];
+        via = 'cookie';
+      }
+      if (!token) return;
+      const result = await opts.tokens.verify(token);
+      if (!result.ok) {
+        request.authProblem = result.reason;
+        return;
+      }
+      const session = await opts.resolve(result.claims);
+      if (!session) {
+        request.authProblem = 'invalid';
+        return;
+      }
+      if (via === 'cookie' && UNSAFE.has(request.method)) {
+        const cookie = request.cookies[CSRF_COOKIE];
+        const sent = request.headers[CSRF_HEADER];
+        if (!cookie || typeof sent !== 'string' || !safeEqual(cookie, sent)) {
+          throw new AppError('FORBIDDEN', 'Missing or invalid CSRF token', { reason: 'CSRF' });
+        }
+      }
+      request.auth = { ...result.claims, role: session.role, via };
+    });
+    done();
+  },
+  { name: 'hanger-auth', dependencies: ['@fastify/cookie'] },
+);
+
+export function requireUser(request: FastifyRequest): AuthUser {
+  if (request.auth) return request.auth;
+  throw new AppError(
+    'UNAUTHENTICATED',
+    request.authProblem === 'expired' ? 'Your session has expired' : 'Authentication required',
+  );
+}
+
+export function requireRole(request: FastifyRequest, ...roles: Role[]): AuthUser {
+  const user = requireUser(request);
+  if (!roles.includes(user.role)) throw new AppError('FORBIDDEN', 'You do not have access to this');
+  return user;
+}

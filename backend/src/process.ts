@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './platform/logging/logger';
+
+/** Loads config and logger, or exits with a message that names the bad variable. */
+export function boot(): { config: Config; log: Logger } {
+  try {
+    const config = loadConfig();
+    return { config, log: createLogger(config.logLevel) };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: stop accepting connections and drain HTTP, then let the
+ * caller finish jobs and close pools. A second signal, or 25 s, forces the exit.
+ */
+export function onShutdown(
+  log: Logger,
+  steps: { app?: FastifyInstance; close: () => Promise<void> },
+) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 25_000).unref();
+    (async () => {
+      await steps.app?.close();
+      await steps.close();
+    })()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
