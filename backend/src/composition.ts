@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { SessionResolver } from './platform/auth/plugin';
 import { AccessTokens } from './platform/auth/tokens';
+import { createSessionResolver } from './modules/auth/session-resolver';
 import { createAdapters, type AdapterOverrides, type Adapters } from './platform/runtime';
 
 /** Everything a process needs: adapters, the job registry filled by every module, and services. */
@@ -44,9 +45,7 @@ export async function createRuntime(
       payload: { olderThanHours: 72 },
     });
 
-  // Until the accounts module supplies a resolver that re-reads role and session state, no token
-  // is accepted.
-  const resolveSession: SessionResolver = () => Promise.resolve(null);
+  const resolveSession: SessionResolver = createSessionResolver(adapters.database.db);
 
   registry.verify();
 

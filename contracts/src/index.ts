@@ -1,2 +1,4 @@
 export * from './common';
 export * from './health';
+export * from './users';
+export * from './auth';
