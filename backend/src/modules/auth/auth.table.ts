@@ -66,17 +66,3 @@ export const emailTokens = pgTable(
     index('email_tokens_user_idx').on(t.userId, t.purpose),
   ],
 );
-
-/** Outgoing mail. Delivered by the `mail.send` job (SMTP) or kept as the dev mailbox. */
-export const mailOutbox = pgTable(
-  'mail_outbox',
-  {
-    id: uuid().primaryKey(),
-    to: text().notNull(),
-    subject: text().notNull(),
-    text: text().notNull(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    sentAt: timestamp({ withTimezone: true }),
-  },
-  (t) => [index('mail_outbox_to_idx').on(sql`lower(${t.to})`, t.createdAt)],
-);

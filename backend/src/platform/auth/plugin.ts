@@ -4,7 +4,6 @@ import fp from 'fastify-plugin';
 import { AppError } from '../errors';
 import type { AccessTokens } from './tokens';
 
-export const ACCESS_COOKIE = 'hanger_at';
 export const CSRF_COOKIE = 'csrf_token';
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -48,7 +47,11 @@ function safeEqual(a: string, b: string): boolean {
  * `requireUser(request)`.
  */
 export const authPlugin = fp(
-  (app: FastifyInstance, opts: { tokens: AccessTokens; resolve: SessionResolver }, done) => {
+  (
+    app: FastifyInstance,
+    opts: { tokens: AccessTokens; resolve: SessionResolver; accessCookie: string },
+    done,
+  ) => {
     app.decorateRequest('auth', null);
     app.decorateRequest('authProblem', null);
     app.addHook('onRequest', async (request) => {
@@ -57,8 +60,8 @@ export const authPlugin = fp(
       let via: AuthUser['via'] = 'bearer';
       if (header?.startsWith('Bearer ')) {
         token = header.slice(7).trim();
-      } else if (request.cookies?.[ACCESS_COOKIE]) {
-        token = request.cookies[ACCESS_COOKIE];
+      } else if (request.cookies?.[opts.accessCookie]) {
+        token = request.cookies[opts.accessCookie];
         via = 'cookie';
       }
       if (!token) return;

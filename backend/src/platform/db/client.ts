@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
+import { meterPgPool } from '../observability/db';
+import type { DbMetrics } from '../observability/metrics';
 import * as schema from './schema';
 import type { Database, DatabaseHandle } from './types';
 
@@ -18,11 +20,11 @@ const MIGRATION_LOCK = 7_261_020_001;
 export async function createDatabase(
   config: Config['database'],
   logger: Logger,
-  options: { loadDataDir?: Blob } = {},
+  options: { loadDataDir?: Blob; metrics?: DbMetrics } = {},
 ): Promise<DatabaseHandle> {
   return config.kind === 'pglite'
     ? createPglite(config.dataDir, options.loadDataDir)
-    : createPostgres(config.url, config.poolMax, logger);
+    : createPostgres(config.url, config.poolMax, logger, options.metrics);
 }
 
 async function createPglite(
@@ -42,12 +44,12 @@ async function createPglite(
     ...(loadDataDir ? { loadDataDir } : {}),
     extensions: { pg_trgm, unaccent },
   });
-  const db = drizzle({ client, schema }) as unknown as Database;
+  const db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     kind: 'pglite',
     db,
     async migrate() {
-      await migrate(drizzle({ client, schema }), { migrationsFolder });
+      await migrate(drizzle({ client, schema, casing: 'snake_case' }), { migrationsFolder });
     },
     async ping() {
       await client.query('select 1');
@@ -58,7 +60,12 @@ async function createPglite(
   };
 }
 
-async function createPostgres(url: string, max: number, logger: Logger): Promise<DatabaseHandle> {
+async function createPostgres(
+  url: string,
+  max: number,
+  logger: Logger,
+  metrics?: DbMetrics,
+): Promise<DatabaseHandle> {
   const [{ default: pg }, { drizzle }, { migrate }] = await Promise.all([
     import('pg'),
     import('drizzle-orm/node-postgres'),
@@ -76,7 +83,8 @@ async function createPostgres(url: string, max: number, logger: Logger): Promise
   pool.on('connect', (client) => {
     client.on('error', (err) => logger.warn({ err }, 'postgres client error'));
   });
-  const db = drizzle({ client: pool, schema }) as unknown as Database;
+  if (metrics) meterPgPool(pool, max, metrics);
+  const db = drizzle({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     kind: 'postgres',
     db,
@@ -84,7 +92,7 @@ async function createPostgres(url: string, max: number, logger: Logger): Promise
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-        await migrate(drizzle({ client, schema }), { migrationsFolder });
+        await migrate(drizzle({ client, schema, casing: 'snake_case' }), { migrationsFolder });
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
         client.release();
