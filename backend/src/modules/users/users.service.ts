@@ -39,8 +39,8 @@ export class UsersService {
   /** Summaries for a page of users, with avatars in one call (no query per user). */
   async summaries(rows: UserRow[]): Promise<Map<string, UserSummary>> {
     const ids = rows.map((r) => r.avatarUploadId).filter((x): x is string => Boolean(x));
-    const avatars: Map<string, NonNullable<Avatar>> =
-      ids.length > 0 ? await this.d.extensions.avatars(ids) : new Map();
+    const avatars =
+      ids.length > 0 ? await this.d.extensions.avatars(ids) : new Map<string, NonNullable<Avatar>>();
     return new Map(
       rows.map((r) => [
         r.id,
