@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index';
+
+describe('configuration', () => {
+  it('defaults to the embedded runtime on port 3000 with data in ./data', () => {
+    const c = loadConfig({});
+    expect(c.runtime).toBe('embedded');
+    expect(c.port).toBe(3000);
+    expect(c.database.kind).toBe('pglite');
+    expect(c.storage.kind).toBe('local');
+    expect(c.redis).toBeUndefined();
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.publicMediaBaseUrl).toBe('http://localhost:3000/media');
+  });
+
+  it('switches each port to its service when its variables are set', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/hanger',
+      REDIS_URL: 'redis://cache:6379/1',
+      S3_BUCKET: 'media',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      PORT: '8080',
+      HANGER_DATA_DIR: '/var/lib/hanger',
+    });
+    expect(c.runtime).toBe('services');
+    expect(c.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@db:5432/hanger',
+      poolMax: 10,
+    });
+    expect(c.redis).toEqual({ url: 'redis://cache:6379/1', prefix: 'hanger' });
+    expect(c.storage).toMatchObject({ kind: 's3', bucket: 'media', forcePathStyle: true });
+    expect(c.migrateOnStart).toBe(false);
+    expect(c.port).toBe(8080);
+    expect(c.dataDir).toBe('/var/lib/hanger');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_BUCKET'],
+    [{ NODE_ENV: 'production' }, 'APP_SECRET'],
+    [{ APP_SECRET: 'short' }, 'APP_SECRET'],
+  ])('refuses %j with a message naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(variable);
+  });
+});
