@@ -14,9 +14,15 @@ if (!existsSync(path.join(root, 'frontend/dist/index.html'))) {
   });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// The preload turns OpenTelemetry on (before anything is imported) when OTEL_* says so.
+const preload = './backend/src/platform/observability/preload.ts';
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--import', preload, 'backend/src/main.ts'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,6 +1,7 @@
 /** API-only process for services mode; jobs go to BullMQ and the `worker` process runs them. */
 import { buildApp } from './app';
 import { createRuntime } from './composition';
+import { startOpsServer } from './platform/observability';
 import { boot, onShutdown } from './process';
 
 const { config, log } = boot();
@@ -11,5 +12,21 @@ if (runtime.adapters.queue.kind === 'memory') {
   await runtime.startWorker();
 }
 const app = await buildApp(runtime);
-onShutdown(log, { app, close: () => runtime.close() });
+let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
+if (config.observability.metrics.port) {
+  ops = await startOpsServer({
+    metrics: runtime.adapters.metrics,
+    adapters: runtime.adapters,
+    runtime: config.runtime,
+    host: config.host,
+    port: config.observability.metrics.port,
+  });
+}
+onShutdown(log, {
+  app,
+  close: async () => {
+    await ops?.close();
+    await runtime.close();
+  },
+});
 await app.listen({ port: config.port, host: config.host });

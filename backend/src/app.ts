@@ -15,8 +15,23 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { Services } from './composition';
 import type { Config } from './config';
+import { authRoutes } from './modules/auth';
+import { usersRoutes } from './modules/users';
+import { notificationsRoutes } from './modules/notifications';
+import { realtimeRoutes } from './modules/realtime';
+import { reactionsRoutes, socialRoutes } from './modules/social';
+import { commentsRoutes } from './modules/comments';
+import websocket from '@fastify/websocket';
+import { WS_MAX_INBOUND_BYTES } from '@hanger/contracts';
+import { mailboxRoutes } from './platform/mail/mailbox.routes';
 import { healthRoutes } from './modules/health/health.routes';
+import { observabilityPlugin } from './platform/observability';
+import { listingsRoutes } from './modules/listings';
+import { searchRoutes } from './modules/search';
+import { feedRoutes } from './modules/feed';
+import { mediaRoutes } from './modules/media';
 import { authPlugin, type SessionResolver } from './platform/auth/plugin';
 import type { AccessTokens } from './platform/auth/tokens';
 import { registerErrorHandling, sendError } from './platform/http/errors';
@@ -40,6 +55,7 @@ export interface AppDeps {
   adapters: Adapters;
   tokens: AccessTokens;
   resolveSession: SessionResolver;
+  services: Services;
 }
 
 /**
@@ -69,6 +85,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
     done();
   });
+
+  // 0. Metrics and the request's trace span first, so everything after runs inside them.
+  await app.register(observabilityPlugin, { metrics: adapters.metrics, config });
 
   // 1. External plugins.
   await app.register(cookie, { secret: config.appSecret });
@@ -117,9 +136,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
 
   // 2. Platform plugins.
-  await app.register(authPlugin, { tokens: deps.tokens, resolve: deps.resolveSession });
+  await app.register(authPlugin, {
+    tokens: deps.tokens,
+    resolve: deps.resolveSession,
+    accessCookie: deps.services.cookies.access,
+  });
   registerErrorHandling(app);
   registerEtags(app);
   registerRequestLog(app);
@@ -129,6 +153,35 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { adapters, runtime: config.runtime });
   await app.register(healthRoutes, { adapters, runtime: config.runtime, prefix: API_PREFIX });
   if (adapters.storage instanceof LocalDiskStorage) localStorageRoutes(app, adapters.storage);
+  const { services } = deps;
+  await app.register(authRoutes, { prefix: API_PREFIX, auth: services.auth, cookies: services.cookies });
+  await app.register(usersRoutes, { prefix: API_PREFIX, users: services.users });
+  if (config.env !== 'production') {
+    await app.register(mailboxRoutes, { prefix: API_PREFIX, mailer: services.mailer });
+  }
+  await app.register(socialRoutes, { prefix: API_PREFIX, social: services.social });
+  await app.register(reactionsRoutes, { prefix: API_PREFIX, reactions: services.reactions });
+  await app.register(commentsRoutes, { prefix: API_PREFIX, comments: services.comments });
+  await app.register(notificationsRoutes, {
+    prefix: API_PREFIX,
+    notifications: services.notifications,
+  });
+  await app.register(realtimeRoutes, {
+    prefix: API_PREFIX,
+    hub: services.realtime.hub,
+    tickets: services.realtime.tickets,
+    resolveSession: deps.resolveSession,
+    publicUrl: config.publicUrl,
+  });
+
+  await app.register(mediaRoutes, { prefix: API_PREFIX, media: deps.services.media });
+  await app.register(listingsRoutes, { prefix: API_PREFIX, listings: deps.services.listings });
+  await app.register(searchRoutes, {
+    prefix: API_PREFIX,
+    search: deps.services.search,
+    savedSearches: deps.services.savedSearches,
+  });
+  await app.register(feedRoutes, { prefix: API_PREFIX, feed: deps.services.feed });
 
   registerSpa(app, config);
   return app;

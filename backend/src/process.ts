@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './platform/logging/logger';
+import { stopTracing } from './platform/observability/tracing';
 
 /** Loads config and logger, or exits with a message that names the bad variable. */
 export function boot(): { config: Config; log: Logger } {
@@ -37,6 +38,7 @@ export function onShutdown(
     (async () => {
       await steps.app?.close();
       await steps.close();
+      await stopTracing(); // flushes spans still in the batch
     })()
       .then(() => process.exit(0))
       .catch((err: unknown) => {

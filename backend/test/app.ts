@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app';
 import { createRuntime, type Runtime } from '../src/composition';
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   setup?: (runtime: Runtime) => void | Promise<void>;
   /** Extra routes registered before the app is ready (tests of the HTTP platform). */
   routes?: (app: App) => void;
+  /** Where log lines go (tests that read the logs); stdout by default. */
+  logStream?: DestinationStream;
 }
 
 let pgliteImage: Blob | undefined;
@@ -102,7 +105,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   }
 
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, options.logStream);
   const runtime = await createRuntime(
     config,
     log,

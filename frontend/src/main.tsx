@@ -1,18 +1,22 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
+import { AppProvider } from './app/provider';
 import { router } from './app/router';
+import { setUnauthorizedHandler } from './lib/api';
+import { loginPath } from './lib/auth';
 import './index.css';
 
-const queryClient = new QueryClient({
-  defaultOptions: { queries: { staleTime: 30_000, retry: 1 } },
+// A session that cannot be refreshed sends the user to login, then back to where they were.
+setUnauthorizedHandler((returnTo) => {
+  if (window.location.pathname === '/login') return;
+  void router.navigate(loginPath(returnTo), { replace: true });
 });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <QueryClientProvider client={queryClient}>
+    <AppProvider>
       <RouterProvider router={router} />
-    </QueryClientProvider>
+    </AppProvider>
   </StrictMode>,
 );

@@ -3,6 +3,12 @@ import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
 
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 const optionalUrl = z
   .string()
   .trim()
@@ -50,9 +56,28 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
 
+  /** smtp(s)://user:pass@host:port — without it, mail stays in the dev mailbox table. */
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('Hanger <no-reply@hanger.local>'),
+
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Which roles this process plays; `npm start` plays all. */
   SERVE_SPA: bool.default(true),
+
+  /** Prometheus metrics (platform/observability). */
+  METRICS_ENABLED: bool.default(true),
+  /** Bearer token for GET /metrics on the API port; without it (or METRICS_PORT) production hides /metrics. */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16).optional()),
+  /** Serve /metrics, /healthz and /readyz on this separate, private port instead (the worker's probes). */
+  METRICS_PORT: optionalString.pipe(
+    z.coerce.number<string | undefined>().int().min(1).max(65535).optional(),
+  ),
+  /** OpenTelemetry tracing: on when an OTLP endpoint is set or OTEL_TRACES_EXPORTER=otlp|console. */
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('hanger'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -88,6 +113,11 @@ export interface Config {
   bodyLimit: number;
   workerConcurrency: number;
   serveSpa: boolean;
+  observability: {
+    metrics: { enabled: boolean; token: string | undefined; port: number | undefined };
+    tracing: { enabled: boolean; exporter: 'otlp' | 'console'; serviceName: string };
+  };
+  mail: { smtpUrl: string | undefined; from: string };
 }
 
 export class ConfigError extends Error {
@@ -150,5 +180,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimit: e.BODY_LIMIT_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
     serveSpa: e.SERVE_SPA,
+    observability: {
+      metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN, port: e.METRICS_PORT },
+      tracing: {
+        enabled:
+          !e.OTEL_SDK_DISABLED &&
+          (e.OTEL_TRACES_EXPORTER === 'otlp' ||
+            e.OTEL_TRACES_EXPORTER === 'console' ||
+            (!e.OTEL_TRACES_EXPORTER &&
+              Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT))),
+        exporter: e.OTEL_TRACES_EXPORTER === 'console' ? 'console' : 'otlp',
+        serviceName: e.OTEL_SERVICE_NAME,
+      },
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
   };
 }

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Cache, PubSub } from './cache/types';
+import { MeteredCache } from './observability/cache';
+import { Metrics } from './observability/metrics';
 import { MemoryCache, MemoryPubSub } from './cache/memory';
 import { RedisCache, RedisPubSub, createRedis } from './cache/redis';
 import { createDatabase } from './db/client';
@@ -27,6 +29,8 @@ export interface Adapters {
   storage: ObjectStorage;
   /** The Redis connection for rate limits and sorted-set timelines; absent in the embedded runtime. */
   redis: Redis | undefined;
+  /** This runtime's Prometheus registry and recorders (platform/observability). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -40,8 +44,10 @@ export async function createAdapters(
   log: Logger,
   overrides: AdapterOverrides = {},
 ): Promise<Adapters> {
+  const metrics = new Metrics(config.observability.metrics.enabled);
   const database = await createDatabase(config.database, log, {
     loadDataDir: overrides.pgliteImage,
+    metrics: metrics.db,
   });
   const registry = new JobRegistry();
 
@@ -72,6 +78,8 @@ export async function createAdapters(
       : new LocalDiskStorage(path.resolve(config.storage.dir), config.appSecret, config.publicUrl);
 
   const outbox = new Outbox(database.db, queue, registry, log);
+  metrics.observeQueue(queue);
+  cache = new MeteredCache(cache, metrics.cache);
 
   return {
     database,
@@ -82,6 +90,7 @@ export async function createAdapters(
     pubsub,
     storage,
     redis,
+    metrics,
     async close() {
       await outbox.stopRelay();
       await queue.close();

@@ -1,4 +1,5 @@
 import type { Executor } from '../../platform/db/types';
+import type { Emit } from '../../platform/outbox/outbox';
 import type { UserSummary } from '@hanger/contracts';
 
 export type Avatar = UserSummary['avatar'];
@@ -12,8 +13,11 @@ export type Avatar = UserSummary['avatar'];
 export interface AccountExtensions {
   /** Avatar objects by upload id, rendered in one query for a whole page of users. */
   avatars(uploadIds: string[]): Promise<Map<string, NonNullable<Avatar>>>;
-  /** Checks an upload may become this user's avatar (owned, purpose avatar); throws AppError. */
-  validateAvatar(userId: string, uploadId: string, tx: Executor): Promise<void>;
+  /**
+   * Makes an upload this user's avatar inside the profile write (owned, purpose avatar; starts
+   * its processing through `emit`); throws AppError when it can't be.
+   */
+  validateAvatar(userId: string, uploadId: string, tx: Executor, emit: Emit): Promise<void>;
   /** Which of `userIds` the viewer follows. */
   followedBy(viewerId: string, userIds: string[]): Promise<Set<string>>;
   /** Named sections of the export archive. */

@@ -8,3 +8,4 @@ export {
   type Avatar,
 } from './extensions';
 export { toMe, toSummary } from './users.mapper';
+export { createUserDirectory, type UserDirectory } from './user-directory';

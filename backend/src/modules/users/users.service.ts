@@ -75,7 +75,7 @@ export class UsersService {
         });
       }
     }
-    await this.d.outbox.transaction(async (tx) => {
+    await this.d.outbox.transaction(async (tx, emit) => {
       const set: Partial<NewUser> = {};
       if (body.displayName !== undefined) set.displayName = body.displayName || null;
       if (body.bio !== undefined) set.bio = body.bio || null;
@@ -96,7 +96,7 @@ export class UsersService {
       if (body.avatarUploadId !== undefined) {
         if (body.avatarUploadId) {
           await this.d.extensions
-            .validateAvatar(userId, body.avatarUploadId, tx)
+            .validateAvatar(userId, body.avatarUploadId, tx, emit)
             .catch((err: unknown) => {
               if (err instanceof AppError) throw err;
               throw new AppError('VALIDATION_FAILED', 'That upload cannot be used as an avatar', {
@@ -222,5 +222,10 @@ export class UsersService {
         expiresAt: new Date(Date.now() + EXPORT_TTL_DAYS * 86_400_000),
       })
       .where(eq(dataExports.id, exportId));
+  }
+
+  /** Stores a seller's listing and sold counts, recomputed by listings (idempotent). */
+  async setListingCounts(userId: string, counts: { listings: number; sold: number }): Promise<void> {
+    await this.d.repo.update(userId, { listingCount: counts.listings, soldCount: counts.sold });
   }
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { traceLogFields } from '../observability/tracing';
 
 /** Paths pino blanks out on every line: credentials, cookies, tokens, signed URL signatures. */
 export const redactPaths = [
@@ -32,6 +33,8 @@ export function loggerOptions(level: string): LoggerOptions {
     redact: { paths: redactPaths, censor: '[REDACTED]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // traceId/spanId of the active span when tracing is on (an empty object otherwise).
+    mixin: traceLogFields,
     formatters: { level: (label) => ({ level: label }) },
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({

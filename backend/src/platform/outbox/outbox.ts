@@ -2,6 +2,7 @@ import { and, asc, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Transaction } from '../db/types';
 import { newId } from '../ids';
+import { currentTraceparent } from '../observability/tracing';
 import type { JobRegistry } from '../queue/registry';
 import type { JobEnvelope, JobMap, JobName, JobOutcomeHooks, QueueAdapter } from '../queue/types';
 import { outboxJobs } from './outbox.table';
@@ -18,6 +19,8 @@ interface Emitted {
   id: string;
   name: JobName;
   payload: unknown;
+  /** The trace of the write that caused the job, so a relayed job still joins it. */
+  traceparent?: string | null;
 }
 
 /** How long an enqueued job may stay unfinished before the relay puts it on the queue again. */
@@ -47,8 +50,9 @@ export class Outbox {
       const emit: Emit = async (name, payload) => {
         this.registry.get(name);
         const id = newId();
-        await tx.insert(outboxJobs).values({ id, name, payload });
-        emitted.push({ id, name, payload });
+        const traceparent = currentTraceparent();
+        await tx.insert(outboxJobs).values({ id, name, payload, traceparent });
+        emitted.push({ id, name, payload, traceparent });
       };
       return fn(tx, emit);
     });
@@ -63,7 +67,11 @@ export class Outbox {
       try {
         await this.queue.enqueue(
           row.name,
-          { payload: row.payload, outboxId: row.id } as JobEnvelope<never>,
+          {
+            payload: row.payload,
+            outboxId: row.id,
+            ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+          } as JobEnvelope<never>,
           { jobId: row.id },
         );
         sent.push(row.id);
@@ -118,6 +126,7 @@ export class Outbox {
           id: outboxJobs.id,
           name: outboxJobs.name,
           payload: outboxJobs.payload,
+          traceparent: outboxJobs.traceparent,
           createdAt: outboxJobs.createdAt,
         })
         .from(outboxJobs)
@@ -126,7 +135,12 @@ export class Outbox {
         .limit(BATCH);
       const known = rows.filter((r) => this.registry.has(r.name));
       await this.dispatch(
-        known.map((r) => ({ id: r.id, name: r.name as JobName, payload: r.payload })),
+        known.map((r) => ({
+          id: r.id,
+          name: r.name as JobName,
+          payload: r.payload,
+          traceparent: r.traceparent,
+        })),
       );
       total += known.length;
       if (rows.length < BATCH) return total;

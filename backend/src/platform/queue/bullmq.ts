@@ -11,6 +11,7 @@ import type {
   ScheduleDefinition,
 } from './types';
 import { queueOf } from './types';
+import { currentTraceparent } from '../observability/tracing';
 
 export interface BullOptions {
   url: string;
@@ -55,14 +56,19 @@ export class BullQueue implements QueueAdapter {
 
   async enqueue<N extends JobName>(name: N, envelope: JobEnvelope, options: EnqueueOptions = {}) {
     const def = this.registry.get(name);
-    await this.producer(queueOf(name)).add(name, envelope, {
-      jobId: options.jobId,
-      delay: options.delayMs,
-      attempts: def.attempts ?? 3,
-      backoff: { type: 'exponential', delay: def.backoffMs ?? 1000 },
-      removeOnComplete: { age: 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    const traceparent = envelope.traceparent ?? currentTraceparent();
+    await this.producer(queueOf(name)).add(
+      name,
+      traceparent ? { ...envelope, traceparent } : envelope,
+      {
+        jobId: options.jobId,
+        delay: options.delayMs,
+        attempts: def.attempts ?? 3,
+        backoff: { type: 'exponential', delay: def.backoffMs ?? 1000 },
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
   }
 
   startWorkers(hooks: JobOutcomeHooks): Promise<void> {
@@ -71,12 +77,17 @@ export class BullQueue implements QueueAdapter {
         queueName,
         async (job: Job<JobEnvelope>) => {
           const def = this.registry.get(job.name);
-          await def.handle(job.data.payload as never, {
-            jobId: job.id ?? '',
+          const info = {
             name: job.name as JobName,
+            jobId: job.id ?? '',
             attempt: job.attemptsMade + 1,
-            log: this.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 }),
-          });
+          };
+          const run = () =>
+            def.handle(job.data.payload as never, {
+              ...info,
+              log: this.log.child({ job: job.name, jobId: job.id, attempt: info.attempt }),
+            });
+          await (hooks.around ? hooks.around(job.data, info, run) : run());
           await hooks.onCompleted?.(job.data, job.name as JobName);
         },
         {

@@ -11,6 +11,7 @@ import type {
   ScheduleDefinition,
 } from './types';
 import { queueOf } from './types';
+import { currentTraceparent } from '../observability/tracing';
 
 interface PendingJob {
   id: string;
@@ -62,7 +63,9 @@ export class MemoryQueue implements QueueAdapter {
 
   enqueue<N extends JobName>(name: N, envelope: JobEnvelope, options: EnqueueOptions = {}) {
     if (this.closed) return Promise.reject(new Error('Queue is closed'));
-    this.registry.get(name);
+    if (!this.registry.has(name)) {
+      return Promise.reject(new Error(`No handler is registered for job "${name}"`));
+    }
     const q = this.queue(queueOf(name));
     const id = options.jobId ?? randomUUID();
     if (
@@ -71,7 +74,13 @@ export class MemoryQueue implements QueueAdapter {
     ) {
       return Promise.resolve();
     }
-    const job: PendingJob = { id, name, envelope, attempt: 1 };
+    const traceparent = envelope.traceparent ?? currentTraceparent();
+    const job: PendingJob = {
+      id,
+      name,
+      envelope: traceparent ? { ...envelope, traceparent } : envelope,
+      attempt: 1,
+    };
     if (options.delayMs && options.delayMs > 0) {
       q.delayed.add(id);
       this.later(options.delayMs, () => {
@@ -161,12 +170,9 @@ export class MemoryQueue implements QueueAdapter {
     const def = this.registry.get(job.name);
     const log = this.log.child({ job: job.name, jobId: job.id, attempt: job.attempt });
     try {
-      await def.handle(job.envelope.payload as never, {
-        jobId: job.id,
-        name: job.name,
-        attempt: job.attempt,
-        log,
-      });
+      const info = { jobId: job.id, name: job.name, attempt: job.attempt };
+      const handle = () => def.handle(job.envelope.payload as never, { ...info, log });
+      await (this.hooks?.around ? this.hooks.around(job.envelope, info, handle) : handle());
       q.counts.completed++;
       await this.hooks?.onCompleted?.(job.envelope, job.name);
     } catch (error) {

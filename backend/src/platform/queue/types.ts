@@ -58,6 +58,12 @@ export interface QueueCounts {
 }
 
 export interface JobOutcomeHooks {
+  /** Wraps every attempt of a handler (trace span, duration metric); calls `run` exactly once. */
+  around?(
+    envelope: JobEnvelope,
+    job: { name: JobName; jobId: string; attempt: number },
+    run: () => Promise<void>,
+  ): Promise<void>;
   onCompleted?(envelope: JobEnvelope, name: JobName): Promise<void>;
   onFailed?(envelope: JobEnvelope, name: JobName, error: Error): Promise<void>;
 }

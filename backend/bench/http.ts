@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:http`: HTTP overhead of the production middleware stack, on loopback.
+ *
+ *   (a) GET /healthz and GET /api/v1/_bench/ping through the full stack (request id, JSON logs at
+ *       info to /dev/null, helmet, rate limit with a high limit, auth parsing, error handling,
+ *       ETags) against a bare node:http server returning the same body. Target: >= 80 %.
+ *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with the http
+ *       instrumentation, every request sampled, spans exported over OTLP/HTTP to a local sink)
+ *       against both off. Target: < 10 % throughput lost.
+ *
+ * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
+ * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
+ * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50.
+ *
+ * /healthz is exempt from rate limiting, logs at debug and is not traced (probes are most of the
+ * traffic and none of the insight), so /api/v1/_bench/ping — same body, no exemptions, one info log
+ * line per request, a span per request — is the honest measure of the stack.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+const BODY = JSON.stringify({ status: 'ok' });
+const BENCH_ROUTE = '/api/v1/_bench/ping';
+
+const { values: opts } = parseArgs({
+  options: {
+    serve: { type: 'string' },
+    port: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+
+/** Child-process role: one server under test. */
+async function serve(mode: string, port: number) {
+  if (mode === 'bare') {
+    http
+      .createServer((_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(BODY),
+        });
+        res.end(BODY);
+      })
+      .listen(port, '127.0.0.1', () => console.log('listening'));
+    return;
+  }
+  // The real application, as `src/api.ts` builds it (embedded runtime, no worker role).
+  const [{ buildApp }, { createRuntime }, { loadConfig }, { createLogger }] = await Promise.all([
+    import('../src/app'),
+    import('../src/composition'),
+    import('../src/config'),
+    import('../src/platform/logging/logger'),
+  ]);
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const runtime = await createRuntime(config, log);
+  await runtime.adapters.database.migrate();
+  const app = await buildApp(runtime);
+  app.get(BENCH_ROUTE, { schema: { hide: true } }, () => ({ status: 'ok' }));
+  await app.listen({ port, host: '127.0.0.1' });
+  console.log('listening');
+}
+
+interface Sample {
+  rps: number;
+  p99Ms: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).status === 0;
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+/** Async, so this process's OTLP sink keeps answering while the load runs. */
+async function load(url: string, seconds: number, connections: number): Promise<Sample> {
+  if (hasWrk) {
+    const { stdout: out } = await run('wrk', [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      url,
+    ]);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+    if (/Non-2xx/.test(out)) throw new Error(`non-2xx responses from ${url}:\n${out}`);
+    return { rps, p99Ms: p99 };
+  }
+  const { stdout: out } = await run('npx', [
+    '--yes',
+    'autocannon@8',
+    '-j',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    url,
+  ]);
+  const r = JSON.parse(out) as {
+    requests: { average: number };
+    latency: { p99: number };
+    non2xx: number;
+  };
+  if (r.non2xx > 0) throw new Error(`non-2xx responses from ${url}`);
+  return { rps: r.requests.average, p99Ms: r.latency.p99 };
+}
+
+async function main() {
+  const rounds = Number(opts.rounds);
+  const seconds = Number(opts.duration);
+  const connections = Number(opts.connections);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
+  const children: ChildProcess[] = [];
+
+  // A sink for OTLP/HTTP spans, so tracing pays its full export cost.
+  let spansReceived = 0;
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      spansReceived++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const sinkPort = (sink.address() as net.AddressInfo).port;
+
+  const stackEnv = (name: string, observed: boolean): NodeJS.ProcessEnv => ({
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    APP_SECRET: 'bench-secret-bench-secret-bench-secret-01',
+    HANGER_DATA_DIR: path.join(tmp, name),
+    SERVE_SPA: 'false',
+    RATE_LIMIT_MAX: '100000000',
+    MIGRATE_ON_START: 'true',
+    METRICS_ENABLED: observed ? 'true' : 'false',
+    ...(observed
+      ? {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+          OTEL_SERVICE_NAME: 'hanger-bench',
+          OTEL_TRACES_SAMPLER: 'always_on',
+        }
+      : { OTEL_SDK_DISABLED: 'true' }),
+  });
+
+  async function start(mode: string, env: NodeJS.ProcessEnv): Promise<string> {
+    const port = await freePort();
+    const args = ['--import', 'tsx'];
+    if (mode !== 'bare') args.push('--import', './src/platform/observability/preload.ts');
+    args.push('bench/http.ts', '--serve', mode, '--port', String(port));
+    const child = spawn(process.execPath, args, {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env,
+      // Logs go to /dev/null, as a production process writing to a pipe nobody is slow to read.
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
+    });
+    child.stdout.resume();
+    child.stdout.pipe(fs.createWriteStream('/dev/null'));
+    return `http://127.0.0.1:${port}`;
+  }
+
+  try {
+    const bare = await start('bare', process.env);
+    const stack = await start('stack', stackEnv('stack', false));
+    const observed = await start('stack', stackEnv('observed', true));
+    for (const [base, p] of [
+      [bare, '/'],
+      [stack, '/healthz'],
+      [stack, BENCH_ROUTE],
+      [observed, BENCH_ROUTE],
+    ] as const) {
+      await load(`${base}${p}`, 2, connections); // warm-up (JIT, connection pools)
+    }
+
+    const comparisons = [
+      {
+        name: 'a1',
+        label: 'GET /healthz: full stack (B) vs bare node:http (A)',
+        a: `${bare}/`,
+        b: `${stack}/healthz`,
+        target: 'B/A >= 80 %',
+      },
+      {
+        name: 'a2',
+        label: `GET ${BENCH_ROUTE}: full stack (B) vs bare node:http (A)`,
+        a: `${bare}/`,
+        b: `${stack}${BENCH_ROUTE}`,
+        target: 'B/A >= 80 %',
+      },
+      {
+        name: 'b',
+        label: `GET ${BENCH_ROUTE}: metrics + tracing on (B) vs off (A)`,
+        a: `${stack}${BENCH_ROUTE}`,
+        b: `${observed}${BENCH_ROUTE}`,
+        target: 'B/A > 90 %',
+      },
+    ];
+    const rows: string[] = [];
+    for (const c of comparisons) {
+      const a: Sample[] = [];
+      const b: Sample[] = [];
+      for (let i = 0; i < rounds; i++) {
+        a.push(await load(c.a, seconds, connections));
+        b.push(await load(c.b, seconds, connections));
+        process.stderr.write(
+          `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms\n`,
+        );
+      }
+      const aRps = median(a.map((s) => s.rps));
+      const bRps = median(b.map((s) => s.rps));
+      const ratio = (bRps / aRps) * 100;
+      rows.push(
+        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${c.target} |`,
+      );
+    }
+    console.log(
+      [
+        `Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; Node ${process.version}, ${os.cpus().length} cores.`,
+        `OTLP export requests received by the sink: ${spansReceived}.`,
+        '',
+        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+        ...rows,
+      ].join('\n'),
+    );
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    sink.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (opts.serve) await serve(opts.serve, Number(opts.port));
+else await main();

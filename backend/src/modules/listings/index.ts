@@ -1,0 +1,10 @@
+export { ListingsService, type ListingsServiceDeps, type Viewer } from './listings.service';
+export { ListingsRepository, brandKey, type ItemRecord } from './listings.repository';
+export { listingsRoutes } from './listings.routes';
+export { ListingEvents, listingEventNames, type ListingEventName } from './listings.events';
+export {
+  noViewerState,
+  type SellerDirectory,
+  type ViewerState,
+  type ViewerStateProvider,
+} from './listings.ports';

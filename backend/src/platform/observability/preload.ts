@@ -1,0 +1,23 @@
+/**
+ * Loaded with `--import` before the entry point (see backend/package.json and infra/docker), so
+ * the OpenTelemetry instrumentations can patch http, pg and ioredis before anything imports them.
+ * Without an OTLP endpoint (or OTEL_TRACES_EXPORTER) it does nothing and loads nothing.
+ */
+import { register } from 'node:module';
+import { loadConfig } from '../../config';
+import { startTracing } from './tracing';
+
+let config;
+try {
+  config = loadConfig();
+} catch {
+  config = undefined; // The entry point reports the bad variable and exits.
+}
+if (config?.observability.tracing.enabled) {
+  // ESM imports are patched through import-in-the-middle's loader hook; CommonJS via require hooks.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  await startTracing({
+    serviceName: config.observability.tracing.serviceName,
+    exporter: config.observability.tracing.exporter,
+  });
+}

@@ -1,0 +1,119 @@
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app';
+import { captureLogs } from '../../../test/logs';
+import { outboxJobs } from '../outbox/outbox.table';
+import { startTracing, stopTracing } from './tracing';
+
+declare module '../queue/types' {
+  interface JobMap {
+    'observability.probe': { marker: string };
+  }
+}
+
+describe('tracing (in-memory span exporter)', () => {
+  const exporter = new InMemorySpanExporter();
+  const logs = captureLogs();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await startTracing({
+      serviceName: 'hanger-test',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      instrument: false,
+    });
+    t = await createTestApp({
+      env: { LOG_LEVEL: 'info' },
+      logStream: logs.stream,
+      setup: (runtime) => {
+        runtime.adapters.registry.define({
+          name: 'observability.probe',
+          handle: ({ marker }, ctx) => {
+            ctx.log.info({ marker }, 'probe job ran');
+            return Promise.resolve();
+          },
+        });
+      },
+      routes: (app) => {
+        app.post('/api/v1/_test/probe/:marker', async (request) => {
+          const { marker } = request.params as { marker: string };
+          await t.runtime.adapters.outbox.transaction((_tx, emit) =>
+            emit('observability.probe', { marker }),
+          );
+          request.log.info({ marker }, 'probe enqueued');
+          return { data: { marker } };
+        });
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await stopTracing();
+  });
+
+  async function probe(marker: string, headers: Record<string, string> = {}) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/_test/probe/${marker}`,
+      headers,
+    });
+    expect(res.statusCode).toBe(200);
+    await t.settle();
+    const lines = logs.lines();
+    const requestLine = lines.find(
+      (l) => l.msg === 'request' && l.url === `/api/v1/_test/probe/${marker}`,
+    );
+    const jobLine = lines.find((l) => l.msg === 'probe job ran' && l.marker === marker);
+    return { res, requestLine, jobLine };
+  }
+
+  it("puts the request's trace id on the API log line and on the log line of the job it caused", async () => {
+    const { res, requestLine, jobLine } = await probe('first');
+    expect(requestLine).toBeDefined();
+    expect(jobLine).toBeDefined();
+    const traceId = requestLine!.traceId as string;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(requestLine!.requestId).toBe(res.headers['x-request-id']);
+    expect(jobLine!.traceId).toBe(traceId);
+    // The job ran in its own span, a child in the same trace.
+    expect(jobLine!.spanId).not.toBe(requestLine!.spanId);
+
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const server = spans.find((s) => s.name === 'POST /api/v1/_test/probe/:marker');
+    const job = spans.find((s) => s.name === 'job observability.probe');
+    expect(server?.attributes['http.route']).toBe('/api/v1/_test/probe/:marker');
+    expect(server?.attributes['http.response.status_code']).toBe(200);
+    expect(job?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+    expect(job?.attributes['messaging.destination.name']).toBe('observability');
+  });
+
+  it('continues an inbound W3C traceparent into the request and its job', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const { requestLine, jobLine } = await probe('inbound', {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    expect(requestLine?.traceId).toBe(traceId);
+    expect(jobLine?.traceId).toBe(traceId);
+  });
+
+  it('records the trace on the outbox row, so a relayed job still joins it', async () => {
+    const { requestLine } = await probe('relayed');
+    const rows = await t.runtime.adapters.database.db
+      .select()
+      .from(outboxJobs)
+      .where(sql`${outboxJobs.payload}->>'marker' = 'relayed'`);
+    const row = rows[0];
+    expect(row?.traceparent).toMatch(
+      new RegExp(`^00-${requestLine!.traceId as string}-[0-9a-f]{16}-01$`),
+    );
+  });
+
+  it('gives two requests two different traces', async () => {
+    const a = await probe('a');
+    const b = await probe('b');
+    expect(a.requestLine?.traceId).not.toBe(b.requestLine?.traceId);
+    expect(a.jobLine?.traceId).toBe(a.requestLine?.traceId);
+    expect(b.jobLine?.traceId).toBe(b.requestLine?.traceId);
+  });
+});

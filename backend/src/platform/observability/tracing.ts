@@ -1,0 +1,162 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  isSpanContextValid,
+  propagation,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * OpenTelemetry tracing. Off by default and then free: nothing from the SDK is even loaded, the
+ * HTTP hook is not installed, and the helpers below return at their first line. `startTracing`
+ * (called by preload.ts before the app's modules load, or by a test) turns it on for the process.
+ */
+let tracer: Tracer | undefined;
+let shutdownFn: (() => Promise<void>) | undefined;
+
+export interface TracingOptions {
+  serviceName: string;
+  /** `otlp` (configured by the standard OTEL_EXPORTER_OTLP_* variables) or `console`. */
+  exporter?: 'otlp' | 'console';
+  /** Replaces the exporter (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
+  spanProcessors?: SpanProcessor[];
+  /** Patch http, pg and ioredis (default true; needs to run before those modules load). */
+  instrument?: boolean;
+}
+
+export function tracingActive(): boolean {
+  return tracer !== undefined;
+}
+
+export function getTracer(): Tracer | undefined {
+  return tracer;
+}
+
+export async function startTracing(options: TracingOptions): Promise<void> {
+  if (tracer) return;
+  const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
+  let spanProcessors = options.spanProcessors;
+  if (!spanProcessors) {
+    if (options.exporter === 'console') {
+      spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
+    } else {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      spanProcessors = [new base.BatchSpanProcessor(new OTLPTraceExporter())];
+    }
+  }
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName }),
+    spanProcessors,
+  });
+  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
+  provider.register();
+
+  if (options.instrument !== false) {
+    const [{ registerInstrumentations }, { HttpInstrumentation }, { PgInstrumentation }, io] =
+      await Promise.all([
+        import('@opentelemetry/instrumentation'),
+        import('@opentelemetry/instrumentation-http'),
+        import('@opentelemetry/instrumentation-pg'),
+        import('@opentelemetry/instrumentation-ioredis'),
+      ]);
+    registerInstrumentations({
+      tracerProvider: provider,
+      instrumentations: [
+        new HttpInstrumentation({
+          // Probes and scrapes would be most of the spans and tell nothing.
+          ignoreIncomingRequestHook: (req) =>
+            /^\/(?:api\/v1\/)?(?:healthz|readyz|metrics)(?:\?|$)/.test(req.url ?? ''),
+        }),
+        new PgInstrumentation({ requireParentSpan: true }),
+        new io.IORedisInstrumentation({ requireParentSpan: true }),
+      ],
+    });
+  }
+  tracer = provider.getTracer('hanger');
+  shutdownFn = () => provider.shutdown();
+}
+
+/** Flushes and stops tracing (graceful shutdown, end of a test). */
+export async function stopTracing(): Promise<void> {
+  const stop = shutdownFn;
+  tracer = undefined;
+  shutdownFn = undefined;
+  await stop?.();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
+
+/**
+ * pino mixin: the active span's trace and span ids on every log line written inside a trace.
+ * Returns a fresh object every time: pino merges the line's fields into it.
+ */
+export function traceLogFields(): Record<string, string> {
+  if (!tracer) return {};
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ctx = span.spanContext();
+  return isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
+}
+
+/** The W3C traceparent of the active span, to carry a trace onto the queue; undefined when off. */
+export function currentTraceparent(): string | undefined {
+  if (!tracer) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** The parent context for an inbound request: an active span (the http instrumentation's) or the headers. */
+export function requestParentContext(headers: Record<string, unknown>): Context {
+  const active = context.active();
+  return trace.getSpan(active) ? active : propagation.extract(ROOT_CONTEXT, headers);
+}
+
+/**
+ * Runs a job inside a CONSUMER span that continues the trace of the request that enqueued it
+ * (`traceparent` from the JobEnvelope, or the outbox row after a relay).
+ */
+export async function runInJobSpan<T>(
+  traceparent: string | undefined,
+  attributes: { queue: string; job: string; jobId: string; attempt: number },
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!tracer) return fn();
+  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  const span: Span = tracer.startSpan(
+    `job ${attributes.job}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'hanger',
+        'messaging.destination.name': attributes.queue,
+        'messaging.operation.type': 'process',
+        'messaging.message.id': attributes.jobId,
+        'hanger.job.name': attributes.job,
+        'hanger.job.attempt': attributes.attempt,
+      },
+    },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), fn);
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
+}

@@ -1,0 +1,5 @@
+import { NotificationList } from '../../features/notifications/components/notification-list';
+
+export function Component() {
+  return <NotificationList />;
+}

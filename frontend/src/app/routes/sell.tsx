@@ -1,0 +1,5 @@
+import { SellForm } from '../../features/items/components/sell-form';
+
+export function Component() {
+  return <SellForm />;
+}

@@ -1,0 +1,8 @@
+import { SettingsPage } from '../../features/settings/components/settings-page';
+import { useMe } from '../../lib/auth';
+
+export function Component() {
+  const me = useMe();
+  // RequireAuth guarantees a user here.
+  return me.data ? <SettingsPage me={me.data} /> : null;
+}
