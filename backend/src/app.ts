@@ -154,7 +154,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { adapters, runtime: config.runtime, prefix: API_PREFIX });
   if (adapters.storage instanceof LocalDiskStorage) localStorageRoutes(app, adapters.storage);
   const { services } = deps;
-  await app.register(authRoutes, { prefix: API_PREFIX, auth: services.auth, cookies: services.cookies });
+  await app.register(authRoutes, {
+    prefix: API_PREFIX,
+    auth: services.auth,
+    cookies: services.cookies,
+  });
   await app.register(usersRoutes, { prefix: API_PREFIX, users: services.users });
   if (config.env !== 'production') {
     await app.register(mailboxRoutes, { prefix: API_PREFIX, mailer: services.mailer });

@@ -42,12 +42,7 @@ import {
   registerMediaJobs,
   SharpImageProcessor,
 } from './modules/media';
-import {
-  brandKey,
-  ListingEvents,
-  ListingsRepository,
-  ListingsService,
-} from './modules/listings';
+import { brandKey, ListingEvents, ListingsRepository, ListingsService } from './modules/listings';
 import {
   PostgresSearchIndex,
   SavedSearchesService,
@@ -129,7 +124,10 @@ export async function createRuntime(
     config.mail.smtpUrl ? await smtpTransport(config.mail.smtpUrl) : undefined,
     config.mail.from,
   );
-  registry.define({ name: 'mail.send', handle: ({ mailId }, ctx) => mailer.deliver(mailId, ctx.log) });
+  registry.define({
+    name: 'mail.send',
+    handle: ({ mailId }, ctx) => mailer.deliver(mailId, ctx.log),
+  });
   const accounts = defaultAccountExtensions();
   const usersRepo = new UsersRepository(db);
   const users: UsersService = new UsersService({
@@ -257,7 +255,10 @@ export async function createRuntime(
   // Profile counts (listings for sale, sold) are recomputed from listings: idempotent.
   const recount = async ({ sellerId }: { sellerId: string }) =>
     users.setListingCounts(sellerId, await listings.sellerCounts(sellerId));
-  listingEvents.on('item.created', recount).on('item.statusChanged', recount).on('item.deleted', recount);
+  listingEvents
+    .on('item.created', recount)
+    .on('item.statusChanged', recount)
+    .on('item.deleted', recount);
   const realtime = {
     publisher: realtimePublisher,
     tickets: new WsTickets(adapters.cache),

@@ -556,6 +556,28 @@ test('journey 3: search filters live in the URL, and back/forward restore the sa
   );
 });
 
+test('on a phone, filters open in a bottom sheet that takes focus, applies and closes with Escape', async () => {
+  const { page } = await newContext(VIEWPORTS[0]);
+  await page.goto(`${base}/search`);
+  const opener = page.getByRole('button', { name: /^Filters/ });
+  await opener.click();
+  const sheet = page.getByRole('dialog', { name: 'Filters' });
+  await sheet.waitFor();
+  assert(
+    await sheet.evaluate((d) => d.contains(document.activeElement)),
+    'focus should move into the sheet',
+  );
+  await sheet.getByRole('checkbox', { name: /Good/ }).check();
+  await page.waitForURL(/condition=good/);
+  await page.keyboard.press('Escape');
+  await sheet.waitFor({ state: 'detached' });
+  assert(
+    await opener.evaluate((b) => b === document.activeElement),
+    'focus should return to the Filters button',
+  );
+  await page.getByRole('button', { name: 'Remove filter Good' }).waitFor();
+});
+
 test('a protected page sends a visitor to log in and back', async () => {
   const user = await apiSignup('returning');
   const { page } = await newContext();
@@ -612,6 +634,12 @@ test('accessibility: axe-core finds no serious or critical violations on the mai
   ]) {
     await signedIn.page.goto(`${base}${p}`);
     await check(signedIn.page, `signed in ${p}`);
+  }
+  // Dark mode (prefers-color-scheme) must keep AA contrast too.
+  await signedIn.page.emulateMedia({ colorScheme: 'dark' });
+  for (const p of ['/', `/items/${item.id}`, '/sell', '/search']) {
+    await signedIn.page.goto(`${base}${p}`);
+    await check(signedIn.page, `dark ${p}`);
   }
   assert(
     problems.length === 0,

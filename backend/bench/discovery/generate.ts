@@ -338,7 +338,9 @@ export async function generate(options: {
       lower(i.size), i.condition, i.price_cents, i.currency, i.status, i.lat, i.lng,
       i.like_count, i.favorite_count, i.created_at
     from items i join brands b on b.id = i.brand_id
-    where i.deleted_at is null and i.status in ('active', 'reserved')`);
+    where i.deleted_at is null and i.status in ('active', 'reserved')
+    order by i.id`);
+  // Rows arrive in id (time) order in production (one upsert per new item); keep that layout.
   log('search_items filled');
   await pool.query(`
     insert into search_terms (term)

@@ -10,7 +10,7 @@ import {
 } from 'react-router';
 import { Avatar } from '../components/ui/avatar';
 import { ButtonLink } from '../components/ui/button';
-import { HomeIcon, PlusIcon, SearchIcon, UserIcon } from '../components/ui/icons';
+import { HomeIcon, PlusIcon, SearchIcon, SettingsIcon, UserIcon } from '../components/ui/icons';
 import { useToast } from '../components/ui/toast';
 import { useLogout } from '../features/auth/api/logout';
 import { NotificationBell } from '../features/notifications/components/notification-bell';
@@ -189,18 +189,23 @@ export function Layout() {
           <div className="ml-auto flex items-center gap-2 md:gap-3">
             {user ? (
               <>
-                <ButtonLink to="/sell" className="hidden md:inline-flex">
-                  <PlusIcon size={18} /> Sell
-                </ButtonLink>
-                <NotificationBell
-                  signedIn
-                  className="hidden size-10 rounded-full hover:bg-hairline/60 md:inline-flex"
-                />
-                <span className="hidden md:inline-flex">
+                <div className="hidden items-center gap-3 md:flex">
+                  <ButtonLink to="/sell">
+                    <PlusIcon size={18} /> Sell
+                  </ButtonLink>
+                  <NotificationBell
+                    signedIn
+                    className="size-10 rounded-full hover:bg-hairline/60"
+                  />
                   <AvatarMenu />
-                </span>
-                <Link to="/settings" className="text-sm text-muted md:hidden">
-                  Settings
+                </div>
+                <Link
+                  to="/settings"
+                  aria-label="Settings"
+                  title="Settings"
+                  className="inline-flex size-10 items-center justify-center rounded-full text-ink md:hidden"
+                >
+                  <SettingsIcon size={22} />
                 </Link>
               </>
             ) : me.isPending ? null : (

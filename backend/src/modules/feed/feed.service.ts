@@ -147,7 +147,10 @@ export class FeedService {
       return true;
     }
     if (await this.d.cache.get(key)) return true;
-    await this.d.touchActive(userId);
+    // users.touchActive writes at most every 10 minutes; skip the round trip when it would not.
+    if (!lastActiveAt || Date.now() - lastActiveAt.getTime() > 10 * 60_000) {
+      await this.d.touchActive(userId);
+    }
     return false;
   }
 

@@ -13,9 +13,41 @@ import type {
 } from './search.index';
 
 /** Relevance ranks the newest this-many matches: bounded work however broad the words. */
-export const RANK_CANDIDATES = 2_000;
+export const RANK_CANDIDATES = 1_000;
 /** Facets are counted over the newest this-many matches of the query without facet filters. */
-export const FACET_SAMPLE = 5_000;
+export const FACET_SAMPLE = 2_000;
+const DAY_MS = 86_400_000;
+/**
+ * Matches are gathered newest-first in a time window (UUIDv7 ids carry their creation time):
+ * the GIN bitmap is ANDed with an id range, so a broad word reads the rows of the last days,
+ * not all its matches. A window with too few rows is widened once, to the span its match density
+ * says is needed (× 1.5), or to everything.
+ */
+const FIRST_WINDOW_MS = 3 * DAY_MS;
+const MAX_WINDOW_MS = 400 * DAY_MS;
+
+async function windowed<T>(
+  upper: string | null,
+  need: number,
+  run: (floor: string | null) => Promise<{ n: number; value: T }>,
+): Promise<T> {
+  let span: number | null = FIRST_WINDOW_MS;
+  for (let attempt = 0; ; attempt++) {
+    const result = await run(span === null ? null : idFloor(upper, span));
+    if (result.n >= need || span === null) return result.value;
+    const next: number | null = result.n === 0 ? null : span * (need / result.n) * 1.5;
+    span = next === null || next > MAX_WINDOW_MS || attempt >= 1 ? null : next;
+  }
+}
+
+/** The smallest UUIDv7 created `spanMs` before `upper` (an id) or before now. */
+export function idFloor(upper: string | null, spanMs: number): string {
+  const top = upper ? parseInt(upper.replace(/-/g, '').slice(0, 12), 16) : Date.now();
+  const h = Math.max(0, Math.floor(top - spanMs))
+    .toString(16)
+    .padStart(12, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-0000-0000-000000000000`;
+}
 export const BRAND_FACET_SIZE = 20;
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,19 +115,24 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async search(query: IndexQuery): Promise<IndexResult> {
     const cursor = query.cursor ? decode(query.cursor, effectiveSort(query)) : null;
-    let q = cursor?.cq ?? query.q;
-    let result = await this.page(query, q, cursor);
-    let correctedQuery: string | null = cursor?.cq ?? null;
+    const q = cursor?.cq ?? query.q;
+    const withFacets = query.facets && !cursor;
+    // The page and its facets are independent statements: run them side by side.
+    const [result, facets] = await Promise.all([
+      this.page(query, q, cursor),
+      withFacets ? this.facets(query, q) : null,
+    ]);
     if (result.ids.length === 0 && !cursor && query.q) {
       const corrected = await this.correct(query.q);
       if (corrected) {
-        q = corrected;
-        correctedQuery = corrected;
-        result = await this.page(query, corrected, null, corrected);
+        const [page, fixedFacets] = await Promise.all([
+          this.page(query, corrected, null, corrected),
+          withFacets ? this.facets(query, corrected) : null,
+        ]);
+        return { ...page, facets: fixedFacets, correctedQuery: corrected };
       }
     }
-    const facets = query.facets && !cursor ? await this.facets(query, q) : null;
-    return { ...result, facets, correctedQuery };
+    return { ...result, facets, correctedQuery: cursor?.cq ?? null };
   }
 
   /** Each word of the query replaced by its nearest vocabulary word; null when nothing changes. */
@@ -149,24 +186,35 @@ export class PostgresSearchIndex implements SearchIndex {
           ? sql`where (rank, item_id) < (${cursor.r}::float8, ${cursor.id}::uuid)`
           : sql``;
       const rankQ = positivePart(q) || q;
-      rows = await this.rows<Row>(sql`
-        with cand as (
-          select item_id, document from search_items
-          where ${and} ${upto ? sql`and item_id <= ${upto}` : sql``}
-          order by item_id desc
-          limit ${RANK_CANDIDATES}
-        ), ranked as (
-          select item_id, ts_rank(document, ${tsq(rankQ)})::float8 as rank from cand
-        )
-        select item_id, rank, (select max(item_id::text) from cand) as upto from ranked ${after}
-        order by rank desc, item_id desc
-        limit ${limit}`);
+      type Found = { n: number; upto: string | null; page: [string, number][] };
+      const found = await windowed<Found>(upto, RANK_CANDIDATES, async (floor) => {
+        const [res] = await this.rows<Found>(sql`
+          with m as materialized (
+            select item_id, document from search_items
+            where ${and} ${upto ? sql`and item_id <= ${upto}` : sql``}
+              ${floor ? sql`and item_id > ${floor}` : sql``}
+          ), cand as (
+            select item_id, document from m order by item_id desc limit ${RANK_CANDIDATES}
+          ), ranked as (
+            select item_id, ts_rank(document, ${tsq(rankQ)})::float8 as rank from cand
+          )
+          select (select count(*)::int from m) as n,
+            (select max(item_id::text) from cand) as upto,
+            coalesce((
+              select json_agg(json_build_array(item_id, rank) order by rank desc, item_id desc)
+              from (select item_id, rank from ranked ${after}
+                    order by rank desc, item_id desc limit ${limit}) p
+            ), '[]'::json) as page`);
+        return { n: Number(res!.n), value: res! };
+      });
+      rows = found.page.map(([item_id, rank]) => ({ item_id, rank }));
       const first = cursor?.s === 'relevance' ? cursor.u : null;
+      const top = first ?? found.upto;
       return this.finish(rows, query.limit, (last) => ({
         s: 'relevance',
         r: last.rank!,
         id: last.item_id,
-        u: first ?? last.upto!,
+        u: top ?? last.item_id,
         ...(cq ? { cq } : {}),
       }));
     }
@@ -189,10 +237,24 @@ export class PostgresSearchIndex implements SearchIndex {
         ...(cq ? { cq } : {}),
       }));
     }
-    const after = cursor && cursor.s === 'newest' ? sql`and item_id < ${cursor.id}` : sql``;
-    rows = await this.rows<Row>(sql`
-      select item_id from search_items where ${and} ${after}
-      order by item_id desc limit ${limit}`);
+    const before = cursor && cursor.s === 'newest' ? cursor.id : null;
+    const after = before ? sql`and item_id < ${before}` : sql``;
+    if (q) {
+      rows = await windowed<Row[]>(before, limit, async (floor) => {
+        const found = await this.rows<Row & { n: number }>(sql`
+          with m as materialized (
+            select item_id from search_items where ${and} ${after}
+              ${floor ? sql`and item_id > ${floor}` : sql``}
+          )
+          select item_id, (select count(*)::int from m) as n
+          from m order by item_id desc limit ${limit}`);
+        return { n: Number(found[0]?.n ?? 0), value: found };
+      });
+    } else {
+      rows = await this.rows<Row>(sql`
+        select item_id from search_items where ${and} ${after}
+        order by item_id desc limit ${limit}`);
+    }
     return this.finish(rows, query.limit, (last) => ({
       s: 'newest',
       id: last.item_id,
@@ -222,14 +284,30 @@ export class PostgresSearchIndex implements SearchIndex {
     const brand = f.brand ?? t;
     const size = f.size ?? t;
     const cond = f.condition ?? t;
-    const rows = await this.rows<{ facet: string; value: string | null; n: number; m: number }>(
+    type FacetRow = { facet: string; value: string | null; n: number; m: number };
+    const rows = await windowed<FacetRow[]>(null, FACET_SAMPLE, async (floor) => {
+      const found = await this.facetRows(
+        base,
+        floor ? sql`and item_id > ${floor}` : sql``,
+        cat,
+        brand,
+        size,
+        cond,
+      );
+      return { n: Number(found.find((r) => r.facet === 'window')?.n ?? 0), value: found };
+    });
+    return this.toFacets(rows);
+  }
+
+  private facetRows(base: SQL, floor: SQL, cat: SQL, brand: SQL, size: SQL, cond: SQL) {
+    return this.rows<{ facet: string; value: string | null; n: number; m: number }>(
       sql`
-      with s as materialized (
-        select category, brand_key, brand, size_key, size, condition, price_cents,
+      with m as materialized (
+        select item_id, category, brand_key, brand, size_key, size, condition, price_cents,
           ${cat} as f_cat, ${brand} as f_brand, ${size} as f_size, ${cond} as f_cond
-        from search_items where ${base}
-        order by item_id desc
-        limit ${FACET_SAMPLE}
+        from search_items where ${base} ${floor}
+      ), s as (
+        select * from m order by item_id desc limit ${FACET_SAMPLE}
       )
       select 'category' as facet, category as value, count(*)::int as n, 0 as m
         from s where f_brand and f_size and f_cond group by category
@@ -249,8 +327,13 @@ export class PostgresSearchIndex implements SearchIndex {
       union all
       select 'total', null, count(*)::int, 0 from s where f_cat and f_brand and f_size and f_cond
       union all
-      select 'sample', null, count(*)::int, 0 from s`,
+      select 'sample', null, count(*)::int, 0 from s
+      union all
+      select 'window', null, count(*)::int, 0 from m`,
     );
+  }
+
+  private toFacets(rows: { facet: string; value: string | null; n: number; m: number }[]) {
     const out: SearchFacets = {
       category: [],
       brand: [],
@@ -345,7 +428,22 @@ export class PostgresSearchIndex implements SearchIndex {
     limit: number,
   ): Promise<string[]> {
     if (sellerIds.length === 0) return [];
-    // One index range per seller (search_items_seller_idx), merged: cheap for a few sellers.
+    if (sellerIds.length <= 20) {
+      // Read-time merge of a few large sellers: one ordered index range each, with the seller id
+      // as a plain parameter so the planner sees its real (large) row count and reads newest-first.
+      const parts = sellerIds.map(
+        (id) => sql`(select item_id from search_items
+          where seller_id = ${id} and status in ('active', 'reserved')
+          ${beforeId ? sql`and item_id < ${beforeId}` : sql``}
+          order by item_id desc limit ${limit})`,
+      );
+      const merged = await this.rows<{ item_id: string }>(
+        sql`select item_id from (${sql.join(parts, sql` union all `)}) x
+            order by item_id desc limit ${limit}`,
+      );
+      return merged.map((r) => r.item_id);
+    }
+    // Rebuilds (many sellers): one index range per seller, merged.
     const rows = await this.rows<{ item_id: string }>(sql`
       select x.item_id from unnest(${pgArray(sellerIds)}::uuid[]) as s(id)
       cross join lateral (
@@ -407,11 +505,11 @@ const isSql = (s: SQL | null): s is SQL => s !== null;
 export function nearFilter(near: { lat: number; lng: number; radiusKm: number }): SQL[] {
   const dLat = near.radiusKm / 111.045;
   const cos = Math.cos((near.lat * Math.PI) / 180);
-  const out: SQL[] = [sql`lat between ${near.lat - dLat} and ${near.lat + dLat}`];
-  if (cos > 0.01) {
-    const dLng = near.radiusKm / (111.045 * cos);
-    if (dLng < 180) out.push(sql`lng between ${near.lng - dLng} and ${near.lng + dLng}`);
-  }
+  const dLng = cos > 0.01 ? near.radiusKm / (111.045 * cos) : 180;
+  // The box uses the GiST index on point(lng, lat) (search_items_point_idx).
+  const out: SQL[] = [
+    sql`point(lng, lat) <@ box(point(${Math.max(-180, near.lng - dLng)}, ${near.lat - dLat}), point(${Math.min(180, near.lng + dLng)}, ${near.lat + dLat}))`,
+  ];
   out.push(sql`${haversineKm(near.lat, near.lng)} <= ${near.radiusKm}`);
   return out;
 }

@@ -58,6 +58,7 @@ export const searchItems = pgTable(
     index('search_items_price_idx').on(t.status, t.priceCents, t.itemId),
     index('search_items_seller_idx').on(t.sellerId, t.itemId.desc()),
     index('search_items_lat_idx').on(t.lat),
+    index('search_items_point_idx').using('gist', sql`point(${t.lng}, ${t.lat})`),
     index('search_items_popular_idx').on(
       sql`(${t.likeCount} + 2 * ${t.favoriteCount}) desc`,
       t.itemId.desc(),

@@ -150,14 +150,22 @@ export class SocialRepository {
   }
 
   async deleteBlocksOf(userId: string): Promise<void> {
-    await this.db.delete(blocks).where(or(eq(blocks.blockerId, userId), eq(blocks.blockedId, userId)));
+    await this.db
+      .delete(blocks)
+      .where(or(eq(blocks.blockerId, userId), eq(blocks.blockedId, userId)));
   }
 
   /** Ids the user follows and is followed by, for the data export. */
   async graphOf(userId: string): Promise<{ following: string[]; followers: string[] }> {
     const [following, followers] = await Promise.all([
-      this.db.select({ id: follows.followeeId }).from(follows).where(eq(follows.followerId, userId)),
-      this.db.select({ id: follows.followerId }).from(follows).where(eq(follows.followeeId, userId)),
+      this.db
+        .select({ id: follows.followeeId })
+        .from(follows)
+        .where(eq(follows.followerId, userId)),
+      this.db
+        .select({ id: follows.followerId })
+        .from(follows)
+        .where(eq(follows.followeeId, userId)),
     ]);
     return { following: following.map((r) => r.id), followers: followers.map((r) => r.id) };
   }

@@ -10,8 +10,18 @@ import { dataExports, users } from './users.table';
 describe('account deletion and export across modules', () => {
   let t: TestApp;
   const db = () => t.runtime.adapters.database.db;
-  const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: object, payload?: object) =>
-    t.app.inject({ method, url: `/api/v1${url}`, headers: headers as Record<string, string>, payload });
+  const inject = (
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    headers: object,
+    payload?: object,
+  ) =>
+    t.app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: headers as Record<string, string>,
+      payload,
+    });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -23,18 +33,33 @@ describe('account deletion and export across modules', () => {
     const leaver = await signUp(t, 'leaver_lou');
     const item = await seedItem(t, seller.user.id, { title: 'Wool coat' });
 
-    expect((await inject('POST', '/users/seller_sol/follow', leaver.headers)).statusCode).toBeLessThan(300);
-    expect((await inject('POST', '/users/leaver_lou/follow', seller.headers)).statusCode).toBeLessThan(300);
-    expect((await inject('POST', `/items/${item.id}/like`, leaver.headers)).statusCode).toBeLessThan(300);
-    expect((await inject('POST', `/items/${item.id}/favorite`, leaver.headers)).statusCode).toBeLessThan(300);
-    const comment = await inject('POST', `/items/${item.id}/comments`, leaver.headers, { body: 'Is it warm?' });
+    expect(
+      (await inject('POST', '/users/seller_sol/follow', leaver.headers)).statusCode,
+    ).toBeLessThan(300);
+    expect(
+      (await inject('POST', '/users/leaver_lou/follow', seller.headers)).statusCode,
+    ).toBeLessThan(300);
+    expect(
+      (await inject('POST', `/items/${item.id}/like`, leaver.headers)).statusCode,
+    ).toBeLessThan(300);
+    expect(
+      (await inject('POST', `/items/${item.id}/favorite`, leaver.headers)).statusCode,
+    ).toBeLessThan(300);
+    const comment = await inject('POST', `/items/${item.id}/comments`, leaver.headers, {
+      body: 'Is it warm?',
+    });
     expect(comment.statusCode).toBe(201);
     await t.settle();
 
     const started = await inject('POST', '/me/export', leaver.headers);
     await t.settle();
-    const [exp] = await db().select().from(dataExports).where(eq(dataExports.id, started.json().data.id));
-    const archive = JSON.parse((await t.runtime.adapters.storage.get(exp!.objectKey!)).toString('utf8'));
+    const [exp] = await db()
+      .select()
+      .from(dataExports)
+      .where(eq(dataExports.id, started.json().data.id));
+    const archive = JSON.parse(
+      (await t.runtime.adapters.storage.get(exp!.objectKey!)).toString('utf8'),
+    );
     expect(archive.social).toEqual({ following: ['seller_sol'], followers: ['seller_sol'] });
     expect(archive.reactions.likes.map((l: { itemId: string }) => l.itemId)).toEqual([item.id]);
     expect(archive.reactions.favorites).toHaveLength(1);
@@ -52,7 +77,10 @@ describe('account deletion and export across modules', () => {
     const thread = await inject('GET', `/items/${item.id}/comments`, seller.headers);
     expect(thread.statusCode).toBe(200);
     expect(thread.json().data).toHaveLength(1);
-    expect(thread.json().data[0].author).toMatchObject({ username: 'deleted', displayName: 'Deleted account' });
+    expect(thread.json().data[0].author).toMatchObject({
+      username: 'deleted',
+      displayName: 'Deleted account',
+    });
     expect(thread.json().data[0].body).toBe('Is it warm?');
   });
 });

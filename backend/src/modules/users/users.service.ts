@@ -40,7 +40,9 @@ export class UsersService {
   async summaries(rows: UserRow[]): Promise<Map<string, UserSummary>> {
     const ids = rows.map((r) => r.avatarUploadId).filter((x): x is string => Boolean(x));
     const avatars =
-      ids.length > 0 ? await this.d.extensions.avatars(ids) : new Map<string, NonNullable<Avatar>>();
+      ids.length > 0
+        ? await this.d.extensions.avatars(ids)
+        : new Map<string, NonNullable<Avatar>>();
     return new Map(
       rows.map((r) => [
         r.id,
@@ -225,7 +227,10 @@ export class UsersService {
   }
 
   /** Stores a seller's listing and sold counts, recomputed by listings (idempotent). */
-  async setListingCounts(userId: string, counts: { listings: number; sold: number }): Promise<void> {
+  async setListingCounts(
+    userId: string,
+    counts: { listings: number; sold: number },
+  ): Promise<void> {
     await this.d.repo.update(userId, { listingCount: counts.listings, soldCount: counts.sold });
   }
 }

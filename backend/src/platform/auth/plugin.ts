@@ -26,6 +26,10 @@ export type SessionResolver = (claims: {
 }) => Promise<{ role: Role } | null>;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: this route is authorised by its own signature, not the session; no CSRF check. */
+    csrf?: boolean;
+  }
   interface FastifyRequest {
     auth: AuthUser | null;
     /** Why a presented credential was not accepted, for a precise 401. */
@@ -75,7 +79,9 @@ export const authPlugin = fp(
         request.authProblem = 'invalid';
         return;
       }
-      if (via === 'cookie' && UNSAFE.has(request.method)) {
+      // Routes authorised by something else (a presigned URL's signature) opt out with `csrf: false`.
+      const csrfExempt = request.routeOptions.config?.csrf === false;
+      if (via === 'cookie' && UNSAFE.has(request.method) && !csrfExempt) {
         const cookie = request.cookies[CSRF_COOKIE];
         const sent = request.headers[CSRF_HEADER];
         if (!cookie || typeof sent !== 'string' || !safeEqual(cookie, sent)) {

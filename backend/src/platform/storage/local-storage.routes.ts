@@ -52,7 +52,8 @@ export function localStorageRoutes(app: FastifyInstance, storage: LocalDiskStora
 
     scope.put(
       '/api/v1/storage/*',
-      { schema: { hide: true }, bodyLimit: MAX_OBJECT_BYTES },
+      // The URL's signature authorises the write; the browser's session cookie is irrelevant.
+      { schema: { hide: true }, bodyLimit: MAX_OBJECT_BYTES, config: { csrf: false } },
       async (request, reply) => {
         const key = keyOf(request);
         const q = signedQuery.safeParse(request.query);

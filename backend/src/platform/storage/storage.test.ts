@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
+import { createUser } from '../../../test/users';
 import type { PresignedRequest } from './types';
 
 /**
@@ -144,6 +145,23 @@ describe('object storage', () => {
     expect(priv.statusCode).toBe(404);
     const unsigned = await t.app.inject({ url: '/api/v1/storage/originals/u1/upload-ok' });
     expect(unsigned.statusCode).toBe(403);
+  });
+
+  it('accepts a signed PUT from a signed-in browser without a CSRF token (the signature authorises it)', async () => {
+    if (storage().kind !== 'local') return; // S3 never sees the API's cookies.
+    const user = await createUser(t);
+    const put = await storage().presignPut('originals/u1/from-browser', {
+      contentType: 'image/png',
+      contentLength: bytes.length,
+      expiresInSec: 600,
+    });
+    const res = await send(
+      put,
+      { 'content-type': 'image/png', cookie: `hanger_at=${user.accessToken}` },
+      bytes,
+    );
+    expect(res.status).toBe(200);
+    expect(await storage().head('originals/u1/from-browser')).not.toBeNull();
   });
 
   it('deletes objects', async () => {

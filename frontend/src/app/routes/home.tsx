@@ -28,9 +28,9 @@ export function Component() {
           </p>
         </div>
         {!user && !me.isPending && (
-          <ButtonLink to="/register" className="hidden sm:inline-flex">
-            Join Hanger
-          </ButtonLink>
+          <div className="hidden sm:block">
+            <ButtonLink to="/register">Join Hanger</ButtonLink>
+          </div>
         )}
       </div>
       <InfiniteGrid

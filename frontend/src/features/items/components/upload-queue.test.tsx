@@ -115,9 +115,13 @@ describe('UploadQueue', () => {
     screen.getByRole('button', { name: /Reorder photo 1 of 3/ }).focus();
     await userEvent.keyboard('{ArrowRight}');
     expect(screen.getByTestId('ids')).toHaveTextContent('B,A,C');
+    await act(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+    expect(screen.getByRole('button', { name: /Reorder photo 2 of 3/ })).toHaveFocus();
     expect(screen.getByText('Photo 1 moved to position 2 of 3')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Move photo 3 earlier' }));
     expect(screen.getByTestId('ids')).toHaveTextContent('B,C,A');
+    // Let the moved photo's handle take focus back (next frame) before focusing another one.
+    await act(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
     screen.getByRole('button', { name: /Reorder photo 3 of 3/ }).focus();
     await userEvent.keyboard('{Home}');
     expect(screen.getByTestId('ids')).toHaveTextContent('A,B,C');

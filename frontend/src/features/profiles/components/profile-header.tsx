@@ -4,6 +4,7 @@ import { Avatar } from '../../../components/ui/avatar';
 import { ButtonLink } from '../../../components/ui/button';
 import { Skeleton } from '../../../components/ui/skeleton';
 import { useMe } from '../../../lib/auth';
+import { BlockButton } from './block-button';
 import { FollowButton } from './follow-button';
 
 export function ProfileHeaderSkeleton() {
@@ -85,7 +86,10 @@ export function ProfileHeader({ profile }: { profile: PublicProfile }) {
             Edit profile
           </ButtonLink>
         ) : (
-          <FollowButton username={profile.username} following={profile.followedByMe} size="md" />
+          <div className="flex items-center gap-2">
+            <BlockButton username={profile.username} />
+            <FollowButton username={profile.username} following={profile.followedByMe} size="md" />
+          </div>
         )}
       </div>
     </div>

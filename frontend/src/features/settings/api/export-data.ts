@@ -1,6 +1,7 @@
 import type { ExportJob } from '@hanger/contracts';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api';
+import { exportsKey } from './get-exports';
 
 /** POST /me/export: starts a job that builds a downloadable archive of your data. */
 export async function exportData(): Promise<ExportJob> {
@@ -9,5 +10,9 @@ export async function exportData(): Promise<ExportJob> {
 }
 
 export function useExportData() {
-  return useMutation({ mutationFn: exportData });
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: exportData,
+    onSettled: () => qc.invalidateQueries({ queryKey: exportsKey }),
+  });
 }

@@ -14,6 +14,7 @@ import { checkImageFile, uploadImage } from '../../../lib/upload';
 import { usePageTitle } from '../../../lib/use-page-title';
 import { useDeleteMe } from '../api/delete-me';
 import { useExportData } from '../api/export-data';
+import { useExports } from '../api/get-exports';
 import { useSessions } from '../api/get-sessions';
 import { useLogOutEverywhere } from '../api/log-out-everywhere';
 import { useRevokeSession } from '../api/revoke-session';
@@ -286,6 +287,8 @@ function Sessions() {
 
 function ExportData() {
   const exp = useExportData();
+  const list = useExports();
+  const latest = list.data?.[0];
   return (
     <div className="flex flex-col gap-2">
       <Button
@@ -293,17 +296,28 @@ function ExportData() {
         className="self-start"
         onClick={() => exp.mutate()}
         loading={exp.isPending}
+        disabled={latest?.status === 'pending'}
       >
         Request my data
       </Button>
-      {exp.isSuccess && (
+      {latest && (
         <p role="status" className="text-sm text-muted">
-          {exp.data.downloadUrl ? (
-            <a href={exp.data.downloadUrl} className="text-accent underline">
-              Download your archive
-            </a>
+          {latest.status === 'pending' ? (
+            'We are preparing your archive. This page updates when it is ready.'
+          ) : latest.status === 'failed' ? (
+            'The last export failed. Please try again.'
+          ) : latest.downloadUrl ? (
+            <>
+              Your archive from {timeAgo(latest.completedAt ?? latest.createdAt)} is ready:{' '}
+              <a href={latest.downloadUrl} className="font-medium text-accent underline" download>
+                download it
+              </a>
+              {latest.expiresAt &&
+                ` (link valid until ${new Date(latest.expiresAt).toLocaleString()})`}
+              .
+            </>
           ) : (
-            'We are preparing your archive. You will get a notification when it is ready to download.'
+            'Your last archive has expired. Request a new one.'
           )}
         </p>
       )}
@@ -369,7 +383,8 @@ function DeleteAccount() {
   );
 }
 
-export function SettingsPage({ me }: { me: Me }) {
+/** `savedSearches` is the search feature's list, composed in by the route. */
+export function SettingsPage({ me, savedSearches }: { me: Me; savedSearches?: ReactNode }) {
   usePageTitle('Settings');
   return (
     <div className="mx-auto flex w-full max-w-2xl flex-col gap-5 px-4 py-6">
@@ -386,6 +401,11 @@ export function SettingsPage({ me }: { me: Me }) {
       <Card id="s-sessions" title="Where you are logged in">
         <Sessions />
       </Card>
+      {savedSearches && (
+        <Card id="s-saved" title="Saved searches" intro="We notify you when new items match.">
+          {savedSearches}
+        </Card>
+      )}
       <Card
         id="s-export"
         title="Your data"

@@ -1,0 +1,1 @@
+CREATE INDEX "search_items_point_idx" ON "search_items" USING gist (point("lng", "lat"));
