@@ -30,7 +30,6 @@ import { CommentsRepository, CommentsService } from './modules/comments';
 import { RealtimeHub, RealtimePublisher, WsTickets } from './modules/realtime';
 import {
   createFollowGraph,
-  createItemCatalog,
   ReactionsRepository,
   ReactionsService,
   SocialRepository,
@@ -42,7 +41,13 @@ import {
   registerMediaJobs,
   SharpImageProcessor,
 } from './modules/media';
-import { brandKey, ListingEvents, ListingsRepository, ListingsService } from './modules/listings';
+import {
+  brandKey,
+  createItemCatalog,
+  ListingEvents,
+  ListingsRepository,
+  ListingsService,
+} from './modules/listings';
 import {
   PostgresSearchIndex,
   SavedSearchesService,
@@ -202,12 +207,9 @@ export async function createRuntime(
     socialRepo,
     itemCatalog,
     outbox,
-    // TODO(listings): a batch read (getMany) would render a page in a fixed number of queries.
     async (ids, viewerId) => {
-      const rendered = await Promise.all(
-        ids.map((id) => listings.get(id, { userId: viewerId, role: 'user' }).catch(() => null)),
-      );
-      return new Map(rendered.flatMap((item) => (item ? [[item.id, item] as const] : [])));
+      const rendered = await listings.renderIds(ids, { userId: viewerId, role: 'user' });
+      return new Map(rendered.map((item) => [item.id, item] as const));
     },
   );
   const comments = new CommentsService({

@@ -5,7 +5,7 @@ import { idCursor } from '../../platform/http/cursor';
 import { newId } from '../../platform/ids';
 import type { Outbox } from '../../platform/outbox/outbox';
 import { recordActivity } from '../notifications';
-import type { ItemCatalog, ItemFacts } from '../social';
+import type { ItemCatalog, ItemFacts } from '../listings';
 import type { CommentRow, CommentsRepository } from './comments.repository';
 
 export interface CommentsDeps {

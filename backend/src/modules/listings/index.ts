@@ -8,3 +8,9 @@ export {
   type ViewerState,
   type ViewerStateProvider,
 } from './listings.ports';
+export {
+  createItemCatalog,
+  type ItemCatalog,
+  type ItemFacts,
+  type ItemCounter,
+} from './item-catalog';

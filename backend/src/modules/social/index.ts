@@ -1,5 +1,4 @@
 /** The social module's public surface: other modules import only from here. */
-export { createItemCatalog, type ItemCatalog, type ItemFacts } from './item-catalog';
 export { ReactionsRepository } from './reactions.repository';
 export { reactionsRoutes } from './reactions.routes';
 export { ReactionsService, type RenderItems } from './reactions.service';

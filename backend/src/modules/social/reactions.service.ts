@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../platform/errors';
 import { idCursor } from '../../platform/http/cursor';
 import type { Outbox } from '../../platform/outbox/outbox';
 import { recordActivity } from '../notifications';
-import type { ItemCatalog, ItemFacts } from './item-catalog';
+import type { ItemCatalog, ItemFacts } from '../listings';
 import type { ReactionsRepository } from './reactions.repository';
 import type { SocialRepository } from './social.repository';
 

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../platform/db/types';
-import { items } from '../listings/listings.table';
+import { items } from './listings.table';
 
 export interface ItemFacts {
   id: string;
@@ -13,8 +13,7 @@ export type ItemCounter = 'likeCount' | 'favoriteCount' | 'commentCount';
 
 /**
  * What social and comments need from listings: an item's facts and its three counters, moved
- * inside the caller's transaction. A port; `createItemCatalog` is the interim implementation
- * until the listings module's index.ts exposes these two functions (then this file goes away).
+ * inside the caller's transaction (listings is the only module that touches the items table).
  */
 export interface ItemCatalog {
   /** A live (not deleted) item, or undefined. */
