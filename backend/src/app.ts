@@ -76,6 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     return503OnClosing: true,
+    // Malformed URLs and headers Fastify rejects before routing get our envelope too.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(
+        reply,
+        request,
+        'VALIDATION_FAILED',
+        `The request is malformed: ${error.message}`,
+      );
+    },
     routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -17,6 +17,7 @@ import {
   type AccountExtensions,
   type AccountSecurity,
 } from './modules/users';
+import { withAdvisoryLock } from './platform/db/locks';
 import { Mailer, smtpTransport } from './platform/mail/mailer';
 import {
   NotificationProcessor,
@@ -152,13 +153,14 @@ export async function createRuntime(
     mailer,
     tokens,
     publicUrl: config.publicUrl,
+    secret: config.appSecret,
   });
   registry
     .define({ name: 'users.buildExport', handle: ({ exportId }) => users.buildExport(exportId) })
     .define({ name: 'users.purgeDeleted', handle: ({ userId }) => users.purgeDeleted(userId) })
     .define({
       name: 'auth.passwordResetRequested',
-      handle: ({ email }) => auth.sendPasswordReset(email),
+      handle: ({ email }, ctx) => auth.sendPasswordReset(email, ctx.jobId),
     });
 
   // Social graph, notifications and the realtime channel.
@@ -177,6 +179,7 @@ export async function createRuntime(
   });
   registerMediaJobs(registry, media);
   accounts.avatars = (ids) => media.avatars(ids);
+  accounts.releaseAvatar = (userId, tx) => media.releaseAvatar(userId, tx);
   accounts.validateAvatar = (userId, uploadId, tx, emit) =>
     media.attachAvatar(userId, uploadId, tx, emit);
   const listingEvents = new ListingEvents();
@@ -255,8 +258,10 @@ export async function createRuntime(
     .on('item.statusChanged', (p, ctx) => fromListings.statusChanged(p, ctx))
     .on('item.updated', (p, ctx) => fromListings.updated(p, ctx));
   // Profile counts (listings for sale, sold) are recomputed from listings: idempotent.
-  const recount = async ({ sellerId }: { sellerId: string }) =>
-    users.setListingCounts(sellerId, await listings.sellerCounts(sellerId));
+  const recount = ({ sellerId }: { sellerId: string }) =>
+    withAdvisoryLock(db, `recount:${sellerId}`, async (tx) =>
+      users.setListingCounts(sellerId, await listings.sellerCounts(sellerId, tx), tx),
+    );
   listingEvents
     .on('item.created', recount)
     .on('item.statusChanged', recount)

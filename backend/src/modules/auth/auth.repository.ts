@@ -160,4 +160,13 @@ export class AuthRepository {
         ),
       );
   }
+
+  async emailTokenExists(tokenHash: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: emailTokens.id })
+      .from(emailTokens)
+      .where(eq(emailTokens.tokenHash, tokenHash))
+      .limit(1);
+    return Boolean(row);
+  }
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Me, RegisterBody, Session } from '@hanger/contracts';
 import {
   burnVerifyTime,
@@ -54,6 +55,8 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   tokens: AccessTokens;
   publicUrl: string;
+  /** Derives idempotent job tokens. */
+  secret: string;
 }
 
 const invalidToken = (reason: string) =>
@@ -172,7 +175,7 @@ export class AuthService implements AccountSecurity {
   /** Confirms a sign-up (or an email change) and signs the user in. */
   async verifyEmail(token: string, meta: ClientMeta): Promise<IssuedSession> {
     await quota(this.d.cache, `verify:ip:${meta.ip}`, 30, HOUR);
-    const { userId } = await this.d.outbox.transaction(async (tx) => {
+    const confirm = this.d.outbox.transaction(async (tx) => {
       const used = await this.d.repo.consumeEmailToken(
         hashToken(token),
         ['verify_email', 'change_email'],
@@ -198,6 +201,13 @@ export class AuthService implements AccountSecurity {
         await this.d.usersRepo.update(user.id, { emailVerifiedAt: new Date() }, tx);
       }
       return { userId: user.id };
+    });
+    const { userId } = await confirm.catch((err: unknown) => {
+      // Someone signed up with the new address between the check and the update.
+      if (isUniqueViolation(err, 'users_email_lower_key')) {
+        throw new AppError('CONFLICT', 'That email address is already in use', { field: 'email' });
+      }
+      throw err;
     });
     return this.issueSession(userId, meta);
   }
@@ -343,12 +353,15 @@ export class AuthService implements AccountSecurity {
   }
 
   /** Job: mails a reset link if the account exists. Re-running sends at most one more mail. */
-  async sendPasswordReset(email: string): Promise<void> {
+  async sendPasswordReset(email: string, jobId: string): Promise<void> {
     const user = await this.d.usersRepo.byEmail(email);
     if (!user?.email) return;
+    // The token is derived from the job id: a rerun of this job (the outbox delivers at least once)
+    // finds its token already stored and sends nothing, so the link already mailed keeps working.
+    const token = createHmac('sha256', this.d.secret).update(`reset:${jobId}`).digest('base64url');
+    if (await this.d.repo.emailTokenExists(hashToken(token))) return;
     await this.d.outbox.transaction(async (tx, emit) => {
       await this.d.repo.expireEmailTokens(user.id, 'reset_password', tx);
-      const token = newOpaqueToken();
       await this.d.repo.createEmailToken(
         {
           userId: user.id,

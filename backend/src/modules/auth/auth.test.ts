@@ -370,6 +370,24 @@ describe('accounts: sign-up, sign-in and sessions', () => {
     });
   });
 
+  describe('password reset job', () => {
+    it('is idempotent: a rerun of the same job mails nothing and keeps the first link valid', async () => {
+      const u = await signUp(t, 'pablo');
+      await t.runtime.services.auth.sendPasswordReset(u.email, 'job-reset-1');
+      await t.settle();
+      const first = await lastMail(t, u.email);
+      await t.runtime.services.auth.sendPasswordReset(u.email, 'job-reset-1');
+      await t.settle();
+      const again = await lastMail(t, u.email);
+      expect(again.token).toBe(first.token);
+      const reset = await post('/auth/password/reset', {
+        token: first.token,
+        newPassword: 'fresh new passphrase',
+      });
+      expect(reset.statusCode).toBe(204);
+    });
+  });
+
   describe('sessions', () => {
     it('lists my devices and ends one at once; logout ends the current one', async () => {
       const u = await signUp(t, 'omar');

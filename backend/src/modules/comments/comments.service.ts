@@ -37,8 +37,10 @@ function toComment(row: CommentRow, author: UserSummary): Comment {
   };
 }
 
-function anonymous(id: string): UserSummary {
-  return { id, username: 'deleted', displayName: 'Deleted account', avatar: null };
+/** The author of a deleted account's comments: one fixed placeholder, nothing that identifies. */
+const ANONYMOUS_ID = '00000000-0000-7000-8000-000000000000';
+function anonymous(): UserSummary {
+  return { id: ANONYMOUS_ID, username: 'deleted', displayName: 'Deleted account', avatar: null };
 }
 
 /** Comments: a linear thread per item; authors edit and delete, sellers delete on their items. */
@@ -59,7 +61,7 @@ export class CommentsService {
     const page = rows.slice(0, query.limit);
     const authors = await this.d.summaries(page.map((r) => r.authorId));
     // A deleted account's comments stay, anonymised: its profile is gone, so no summary exists.
-    const items = page.map((r) => toComment(r, authors.get(r.authorId) ?? anonymous(r.authorId)));
+    const items = page.map((r) => toComment(r, authors.get(r.authorId) ?? anonymous()));
     const last = page[page.length - 1];
     return {
       items,
@@ -95,6 +97,14 @@ export class CommentsService {
     const row = await this.d.repo.live(id);
     if (!row) throw notFound('Comment');
     if (row.authorId !== actor.userId) throw forbidden('Only the author can edit this comment');
+    // The same rules as writing one: the item is still visible and no block stands between them.
+    const item = await this.visibleItem(row.itemId, actor.userId);
+    if (
+      item.sellerId !== actor.userId &&
+      (await this.d.isBlockedEitherWay(actor.userId, item.sellerId))
+    ) {
+      throw new AppError('FORBIDDEN', 'You cannot comment on this item', { reason: 'BLOCKED' });
+    }
     const updated = await this.d.repo.updateBody(id, body);
     if (!updated) throw notFound('Comment');
     return this.render(updated);

@@ -86,7 +86,8 @@ describe('comments', () => {
   it('refuses comments across a block and hides blocked people’s comments from the blocker', async () => {
     const [seller, troll, viewer] = [await createUser(t), await createUser(t), await createUser(t)];
     const item = await seedItem(t, seller.id);
-    await api('POST', `/items/${item.id}/comments`, troll, { body: 'first' });
+    const first = (await api('POST', `/items/${item.id}/comments`, troll, { body: 'first' })).json()
+      .data;
     await api('POST', `/users/${troll.username}/block`, viewer);
     const seen = (await api('GET', `/items/${item.id}/comments`, viewer)).json().data;
     expect(seen).toHaveLength(0);
@@ -97,6 +98,11 @@ describe('comments', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json().error.details).toEqual({ reason: 'BLOCKED' });
     expect(await commentCount(item.id)).toBe(1);
+    // Nor can the blocked author rewrite what is already in the seller's thread.
+    const edit = await api('PATCH', `/comments/${first.id}`, troll, { body: 'rewritten' });
+    expect(edit.statusCode).toBe(403);
+    const thread = (await api('GET', `/items/${item.id}/comments`)).json().data;
+    expect(thread[0].body).toBe('first');
   });
 
   it('rejects bad input with 400 and anonymous writes with 401', async () => {

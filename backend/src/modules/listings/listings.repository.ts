@@ -160,8 +160,11 @@ export class ListingsRepository {
   }
 
   /** A seller's live listings (for sale: active or reserved) and sold items, for profile counts. */
-  async sellerCounts(sellerId: string): Promise<{ listings: number; sold: number }> {
-    const [row] = await this.db
+  async sellerCounts(
+    sellerId: string,
+    executor: Executor = this.db,
+  ): Promise<{ listings: number; sold: number }> {
+    const [row] = await executor
       .select({
         listings: sql<number>`count(*) filter (where ${items.status} in ('active', 'reserved'))::int`,
         sold: sql<number>`count(*) filter (where ${items.status} = 'sold')::int`,

@@ -328,8 +328,8 @@ export class ListingsService {
     });
   }
 
-  sellerCounts(sellerId: string) {
-    return this.d.repo.sellerCounts(sellerId);
+  sellerCounts(sellerId: string, executor?: Executor) {
+    return this.d.repo.sellerCounts(sellerId, executor);
   }
 }
 

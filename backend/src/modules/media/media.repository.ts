@@ -171,7 +171,8 @@ export class MediaRepository {
   }
 
   /** A user has one avatar: every other attached avatar upload of theirs is released. */
-  async releaseOtherAvatars(tx: Executor, ownerId: string, keepId: string): Promise<void> {
+  /** Releases every attached avatar of the owner except `keepId` (all of them without it). */
+  async releaseOtherAvatars(tx: Executor, ownerId: string, keepId?: string): Promise<void> {
     await tx
       .update(uploads)
       .set({ releasedAt: sql`now()`, updatedAt: sql`now()` })
@@ -181,7 +182,7 @@ export class MediaRepository {
           eq(uploads.purpose, 'avatar'),
           isNotNull(uploads.attachedAt),
           isNull(uploads.releasedAt),
-          ne(uploads.id, keepId),
+          keepId ? ne(uploads.id, keepId) : undefined,
         ),
       );
   }

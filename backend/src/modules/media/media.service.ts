@@ -212,6 +212,11 @@ export class MediaService {
     await emit('media.processImage', { uploadId });
   }
 
+  /** The user removed their avatar: release it, so the clean-up job deletes its files. */
+  async releaseAvatar(userId: string, tx: Executor): Promise<void> {
+    await this.d.repo.releaseOtherAvatars(tx, userId);
+  }
+
   // ---- reading -------------------------------------------------------------------------------
 
   /** Images by upload id in one query; the failure reason only for the owner's eyes. */

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, strongPassword } from '../../../test/accounts';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { seedItem } from '../../../test/seed-items';
+import { png, uploadBytes } from '../../../test/uploads';
+import { createUser } from '../../../test/users';
+import { uploads } from '../media/media.table';
 import { items } from '../listings/listings.table';
 import { dataExports, users } from './users.table';
 
@@ -11,7 +14,7 @@ describe('account deletion and export across modules', () => {
   let t: TestApp;
   const db = () => t.runtime.adapters.database.db;
   const inject = (
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
     url: string,
     headers: object,
     payload?: object,
@@ -68,6 +71,11 @@ describe('account deletion and export across modules', () => {
     const del = await inject('DELETE', '/me', leaver.headers, { password: strongPassword });
     expect(del.statusCode).toBe(204);
     await t.settle();
+    // The export held the erased PII: its file and row are gone.
+    expect(
+      await db().select().from(dataExports).where(eq(dataExports.userId, leaver.user.id)),
+    ).toHaveLength(0);
+    expect(await t.runtime.adapters.storage.head(exp!.objectKey!)).toBeNull();
 
     const [sellerRow] = await db().select().from(users).where(eq(users.id, seller.user.id));
     expect(sellerRow).toMatchObject({ followerCount: 0, followingCount: 0 });
@@ -82,5 +90,31 @@ describe('account deletion and export across modules', () => {
       displayName: 'Deleted account',
     });
     expect(thread.json().data[0].body).toBe('Is it warm?');
+    expect(thread.json().data[0].author.id).not.toBe(leaver.user.id);
+  });
+
+  it('releases a removed avatar so the clean-up job can delete its files', async () => {
+    const u = await createUser(t);
+    const id = await uploadBytes(t, u, await png(64, 64), 'image/png', 'avatar');
+    const set = await inject('PATCH', '/me', u.headers, { avatarUploadId: id });
+    expect(set.statusCode).toBe(200);
+    expect((await db().select().from(uploads).where(eq(uploads.id, id)))[0]!.releasedAt).toBeNull();
+    const cleared = await inject('PATCH', '/me', u.headers, { avatarUploadId: null });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json().data.avatar).toBeNull();
+    expect(
+      (await db().select().from(uploads).where(eq(uploads.id, id)))[0]!.releasedAt,
+    ).toBeInstanceOf(Date);
+  });
+
+  it('keeps profile listing and sold counts in step with the seller’s items', async () => {
+    const seller = await createUser(t);
+    const a = await seedItem(t, seller.id);
+    await seedItem(t, seller.id);
+    const sold = await inject('PATCH', `/items/${a.id}`, seller.headers, { status: 'sold' });
+    expect(sold.statusCode).toBe(200);
+    await t.settle();
+    const profile = await inject('GET', `/users/${seller.username}`, seller.headers);
+    expect(profile.json().data.counts).toMatchObject({ listings: 1, sold: 1 });
   });
 });

@@ -18,6 +18,8 @@ export interface AccountExtensions {
    * its processing through `emit`); throws AppError when it can't be.
    */
   validateAvatar(userId: string, uploadId: string, tx: Executor, emit: Emit): Promise<void>;
+  /** Releases the user's current avatar upload (removed or replaced avatars are cleaned up later). */
+  releaseAvatar?(userId: string, tx: Executor): Promise<void>;
   /** Which of `userIds` the viewer follows. */
   followedBy(viewerId: string, userIds: string[]): Promise<Set<string>>;
   /** Named sections of the export archive. */

@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { ExportJob, Me, PublicProfile, UpdateMeBody, UserSummary } from '@hanger/contracts';
 import { AppError, notFound } from '../../platform/errors';
-import type { Database } from '../../platform/db/types';
+import type { Database, Executor } from '../../platform/db/types';
 import { newId } from '../../platform/ids';
 import type { Outbox } from '../../platform/outbox/outbox';
 import type { ObjectStorage } from '../../platform/storage/types';
@@ -106,6 +106,9 @@ export class UsersService {
               });
             });
         }
+        if (body.avatarUploadId === null && this.d.extensions.releaseAvatar) {
+          await this.d.extensions.releaseAvatar(userId, tx);
+        }
         set.avatarUploadId = body.avatarUploadId;
       }
       if (Object.keys(set).length > 0) await this.d.repo.update(userId, set, tx);
@@ -154,6 +157,15 @@ export class UsersService {
   }
 
   async purgeDeleted(userId: string): Promise<void> {
+    // Export archives hold the erased PII: the files first, then their rows (a rerun finds none).
+    const exportsOfUser = await this.d.db
+      .select({ id: dataExports.id, key: dataExports.objectKey })
+      .from(dataExports)
+      .where(eq(dataExports.userId, userId));
+    const keys = exportsOfUser.flatMap((e) => (e.key ? [e.key] : []));
+    if (keys.length > 0) await this.d.storage.delete(keys);
+    await this.d.db.delete(dataExports).where(eq(dataExports.userId, userId));
+    if (this.d.extensions.releaseAvatar) await this.d.extensions.releaseAvatar(userId, this.d.db);
     for (const [, step] of this.d.extensions.deletionSteps) await step(userId);
   }
 
@@ -230,7 +242,12 @@ export class UsersService {
   async setListingCounts(
     userId: string,
     counts: { listings: number; sold: number },
+    executor?: Executor,
   ): Promise<void> {
-    await this.d.repo.update(userId, { listingCount: counts.listings, soldCount: counts.sold });
+    await this.d.repo.update(
+      userId,
+      { listingCount: counts.listings, soldCount: counts.sold },
+      executor,
+    );
   }
 }

@@ -44,6 +44,8 @@ export const timeIdCursor = {
       (p): p is [string, string] =>
         p.length === 2 &&
         typeof p[0] === 'string' &&
+        // Only what encode() writes: JavaScript parses dates Postgres refuses (years ±275760).
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(p[0]) &&
         !Number.isNaN(Date.parse(p[0])) &&
         typeof p[1] === 'string' &&
         UUID.test(p[1]),

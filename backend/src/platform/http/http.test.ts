@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { AppError } from '../errors';
+import { createUser } from '../../../test/users';
 
 describe('HTTP conventions', () => {
   let t: TestApp;
@@ -81,6 +82,27 @@ describe('HTTP conventions', () => {
     });
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers a malformed URL with 400 in the error envelope', async () => {
+    const res = await t.app.inject({ url: '/api/v1/items/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    expect(res.json().error.requestId).toBeTruthy();
+  });
+
+  it('refuses cursors that decode to out-of-range timestamps with 400, not 500', async () => {
+    const user = await createUser(t);
+    for (const date of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', 'garbage']) {
+      const cursor = Buffer.from(
+        JSON.stringify([date, '01a21a91-6992-707d-a010-862c80dc1914']),
+      ).toString('base64url');
+      const res = await t.app.inject({
+        url: `/api/v1/notifications?cursor=${cursor}`,
+        headers: user.headers,
+      });
+      expect(res.statusCode).toBe(400);
+    }
   });
 
   it('maps a domain error to its status and keeps its code and details', async () => {

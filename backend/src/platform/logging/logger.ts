@@ -21,7 +21,7 @@ export const redactPaths = [
 
 /** Query parameters that carry secrets; their values are replaced before a URL is logged. */
 const SECRET_QUERY =
-  /([?&](?:signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|token|expires)=)[^&#]*/gi;
+  /([?&](?:signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|token|ticket|expires)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[REDACTED]');

@@ -16,11 +16,9 @@ const signedQuery = z.object({
 const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 function keyOf(request: FastifyRequest): string {
-  const raw = (request.params as { '*': string })['*'];
-  return raw
-    .split('/')
-    .map((p) => decodeURIComponent(p))
-    .join('/');
+  // Fastify has already decoded the wildcard once; a second decode would turn "%25" into "%" and
+  // throw on it. Keys never contain "%" (assertValidKey), so the decoded form is the key.
+  return (request.params as { '*': string })['*'];
 }
 
 function checkSignature(storage: LocalDiskStorage, params: SignedParams, signature: string) {

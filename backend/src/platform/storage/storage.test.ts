@@ -145,6 +145,10 @@ describe('object storage', () => {
     expect(priv.statusCode).toBe(404);
     const unsigned = await t.app.inject({ url: '/api/v1/storage/originals/u1/upload-ok' });
     expect(unsigned.statusCode).toBe(403);
+    expect((await t.app.inject({ url: '/media/public/%25' })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ url: '/api/v1/storage/a%25?expires=1&signature=x' })).statusCode,
+    ).toBe(403);
   });
 
   it('accepts a signed PUT from a signed-in browser without a CSRF token (the signature authorises it)', async () => {
