@@ -269,9 +269,15 @@ export async function createRuntime(
   const realtime = {
     publisher: realtimePublisher,
     tickets: new WsTickets(adapters.cache),
-    hub: new RealtimeHub(adapters.pubsub, log.child({ module: 'realtime' }), {}, async (userId) => [
-      { type: 'notification.unread_count', count: await notifications.unreadCount(userId) },
-    ]),
+    hub: new RealtimeHub(
+      adapters.pubsub,
+      log.child({ module: 'realtime' }),
+      {},
+      async (userId) => [
+        { type: 'notification.unread_count', count: await notifications.unreadCount(userId) },
+      ],
+      async (userId, sessionId) => (await resolveSession({ userId, sessionId })) !== null,
+    ),
   };
 
   // Discovery: the search read model (kept in step by listing events), saved searches, the feed.

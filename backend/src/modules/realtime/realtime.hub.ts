@@ -22,11 +22,14 @@ export const defaultHubOptions: HubOptions = {
 /** Close codes sent to clients. 4000–4999 are the application's own. */
 export const CLOSE_SLOW_READER = 4008;
 export const CLOSE_HEARTBEAT = 4002;
+/** The session behind the socket ended (logout, password reset, suspension, deletion). */
+export const CLOSE_SESSION_ENDED = 4001;
 export const CLOSE_SHUTDOWN = 1001;
 
 interface Connection {
   socket: WebSocket;
   userId: string;
+  sessionId: string | undefined;
   alive: boolean;
   items: Set<string>;
 }
@@ -57,6 +60,9 @@ export class RealtimeHub {
     /** Events sent to a connection once it is ready (e.g. the current unread count). */
     private readonly greeting: (userId: string) => Promise<WsServerEvent[]> = () =>
       Promise.resolve([]),
+    /** Re-checked on every heartbeat: a socket never outlives its session by more than one beat. */
+    private readonly isSessionLive: (userId: string, sessionId: string) => Promise<boolean> = () =>
+      Promise.resolve(true),
   ) {
     this.options = { ...defaultHubOptions, ...options };
   }
@@ -66,9 +72,9 @@ export class RealtimeHub {
   }
 
   /** Takes over an upgraded socket of an authenticated user. */
-  async attach(socket: WebSocket, userId: string): Promise<void> {
+  async attach(socket: WebSocket, userId: string, sessionId?: string): Promise<void> {
     this.ensureHeartbeat();
-    const conn: Connection = { socket, userId, alive: true, items: new Set() };
+    const conn: Connection = { socket, userId, sessionId, alive: true, items: new Set() };
     this.connections.add(conn);
     socket.on('pong', () => {
       conn.alive = true;
@@ -217,7 +223,23 @@ export class RealtimeHub {
         conn.alive = false;
         conn.socket.ping();
       }
+      void this.closeEndedSessions();
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** Closes sockets whose session was revoked or expired since they connected. */
+  async closeEndedSessions(): Promise<void> {
+    const checks = [...this.connections].map(async (conn) => {
+      if (!conn.sessionId) return;
+      try {
+        if (!(await this.isSessionLive(conn.userId, conn.sessionId))) {
+          conn.socket.close(CLOSE_SESSION_ENDED, 'Session ended');
+        }
+      } catch (err) {
+        this.log.warn({ err }, 'could not re-check a websocket session');
+      }
+    });
+    await Promise.all(checks);
   }
 }

@@ -22,7 +22,7 @@ export interface RealtimeRoutesDeps {
  */
 export const realtimeRoutes: FastifyPluginCallbackZod<RealtimeRoutesDeps> = (app, deps, done) => {
   const allowedOrigin = new URL(deps.publicUrl).origin;
-  const socketUser = new WeakMap<FastifyRequest, string>();
+  const socketUser = new WeakMap<FastifyRequest, { userId: string; sessionId: string }>();
 
   app.post(
     '/ws/ticket',
@@ -57,23 +57,23 @@ export const realtimeRoutes: FastifyPluginCallbackZod<RealtimeRoutesDeps> = (app
           if (!claims || !session) {
             throw new AppError('UNAUTHENTICATED', 'The ticket is invalid, expired or already used');
           }
-          socketUser.set(request, claims.userId);
+          socketUser.set(request, { userId: claims.userId, sessionId: claims.sessionId });
           return;
         }
         const user = requireUser(request);
         if (user.via === 'cookie' && request.headers.origin !== allowedOrigin) {
           throw new AppError('FORBIDDEN', 'Cross-origin WebSocket refused', { reason: 'ORIGIN' });
         }
-        socketUser.set(request, user.userId);
+        socketUser.set(request, { userId: user.userId, sessionId: user.sessionId });
       },
     },
     (socket, request) => {
-      const userId = socketUser.get(request);
-      if (!userId) {
+      const who = socketUser.get(request);
+      if (!who) {
         socket.close(1008, 'Unauthenticated');
         return;
       }
-      void deps.hub.attach(socket, userId);
+      void deps.hub.attach(socket, who.userId, who.sessionId);
     },
   );
 

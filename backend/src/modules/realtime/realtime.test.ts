@@ -108,6 +108,15 @@ describe('realtime channel (WebSocket)', () => {
     client.ws.close();
   });
 
+  it('closes a socket once its session has ended (logout elsewhere)', async () => {
+    const ana = await createUser(t);
+    const client = await connect(wsUrl(t), bearer(ana));
+    expect((await api('POST', '/auth/logout', ana)).statusCode).toBe(204);
+    // What every heartbeat does; called directly so the test needn't wait 30 s.
+    await t.runtime.services.realtime.hub.closeEndedSessions();
+    expect(await client.closed).toBe(4001);
+  });
+
   it('greets with the unread count and delivers notifications live', async () => {
     const [ana, ben] = [await createUser(t), await createUser(t)];
     const client = await connect(wsUrl(t), bearer(ben));
