@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -38,6 +37,7 @@ import { registerErrorHandling, sendError } from './platform/http/errors';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
 import { registerRequestLog } from './platform/http/request-log';
+import { registerSecurityHeaders } from './platform/http/security-headers';
 import type { App } from './platform/http/types';
 import type { Adapters } from './platform/runtime';
 import { LocalDiskStorage } from './platform/storage/local';
@@ -100,7 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // 1. External plugins.
   await app.register(cookie, { secret: config.appSecret });
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
