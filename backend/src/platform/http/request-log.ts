@@ -10,6 +10,11 @@ export function registerRequestLog(app: FastifyInstance) {
     const route = request.routeOptions.url;
     const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
     const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : quiet ? 'debug' : 'info';
+    if (!request.log.isLevelEnabled(level)) {
+      done();
+      return;
+    }
     const line = {
       method: request.method,
       url: redactUrl(request.url),
@@ -18,9 +23,7 @@ export function registerRequestLog(app: FastifyInstance) {
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       userId: request.auth?.userId,
     };
-    if (status >= 500) request.log.error(line, 'request failed');
-    else if (quiet) request.log.debug(line, 'request');
-    else request.log.info(line, 'request');
+    request.log[level](line, status >= 500 ? 'request failed' : 'request');
     done();
   });
 }
