@@ -11,7 +11,7 @@ export function registerRequestLog(app: FastifyInstance) {
     const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
     const status = reply.statusCode;
     const level = status >= 500 ? 'error' : quiet ? 'debug' : 'info';
-    if (!request.log.isLevelEnabled(level)) {
+    if (!(request.log as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level)) {
       done();
       return;
     }
