@@ -22,6 +22,7 @@ const POPULAR_SIZE = 800;
 const POPULAR_TTL_MS = 60_000;
 const NEARBY_KM = 50;
 const REBUILDING_TTL_MS = 60_000;
+const LARGE_SELLERS_TTL_MS = 60_000;
 
 export interface FeedViewer {
   userId: string;
@@ -93,14 +94,17 @@ export class FeedService {
     let timelineNext: string | null = null;
 
     if (viewer) {
-      const profile = await this.d.viewerProfile(viewer.userId);
+      // Timeline phase (the first page, or a cursor inside the timeline), alongside the profile.
+      const inTimeline = first || cursor.t !== null;
+      const [profile, page] = await Promise.all([
+        this.d.viewerProfile(viewer.userId),
+        inTimeline ? this.timelinePage(viewer.userId, cursor.t, query.limit) : null,
+      ]);
       if (!point && profile?.lat != null && profile.lng != null) {
         point = { lat: profile.lat, lng: profile.lng };
       }
       if (first) rebuilding = await this.checkActivity(viewer.userId, profile?.lastActiveAt);
-      // Timeline phase: the first page, or a cursor inside the timeline.
-      if (first || cursor.t !== null) {
-        const page = await this.timelinePage(viewer.userId, cursor.t, query.limit);
+      if (page) {
         entries.push(...page.ids.map((id) => ({ id, reason: 'followed' as const })));
         timelineNext = page.next;
       }
@@ -158,7 +162,7 @@ export class FeedService {
     const fetch = limit * 2 + 1;
     const [timeline, large] = await Promise.all([
       this.d.timelines.page(userId, before, fetch),
-      this.d.graph.followedLargeSellers(userId, LARGE_SELLER_FOLLOWERS),
+      this.largeSellersFollowedBy(userId),
     ]);
     const merged =
       large.length > 0
@@ -179,6 +183,16 @@ export class FeedService {
     const more = visible.length > limit || merged.length >= fetch;
     const last = ids.length === limit ? ids[ids.length - 1] : merged[merged.length - 1];
     return { ids, next: more && last ? last : null };
+  }
+
+  /** Followed sellers merged at read time; cached a minute per reader (one fewer join a page). */
+  private async largeSellersFollowedBy(userId: string): Promise<string[]> {
+    const key = `feed:large:${userId}`;
+    const hit = await this.d.cache.get(key);
+    if (hit) return JSON.parse(hit) as string[];
+    const ids = await this.d.graph.followedLargeSellers(userId, LARGE_SELLER_FOLLOWERS);
+    await this.d.cache.set(key, JSON.stringify(ids), LARGE_SELLERS_TTL_MS);
+    return ids;
   }
 
   private async popularList(): Promise<IndexedItem[]> {
