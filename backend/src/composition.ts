@@ -202,7 +202,12 @@ export async function createRuntime(
   });
 
   const socialRepo = new SocialRepository(db);
-  const social = new SocialService(socialRepo, outbox, userDirectory);
+  const social = new SocialService(
+    socialRepo,
+    outbox,
+    userDirectory,
+    (emit, followerId, sellerId) => emit('feed.followed', { userId: followerId, sellerId }),
+  );
   accounts.followedBy = (viewerId, ids) => social.followedBy(viewerId, ids);
   const itemCatalog = createItemCatalog(db);
   const reactions: ReactionsService = new ReactionsService(
@@ -362,7 +367,11 @@ export async function createRuntime(
       everyMs: 10 * 60_000,
       payload: {},
     })
-    .define({ name: 'feed.rebuild', attempts: 3, handle: ({ userId }) => feed.rebuild(userId) });
+    .define({ name: 'feed.rebuild', attempts: 3, handle: ({ userId }) => feed.rebuild(userId) })
+    .define({
+      name: 'feed.followed',
+      handle: ({ userId, sellerId }) => feed.backfillFollow(userId, sellerId),
+    });
 
   const services: Services = {
     mailer,

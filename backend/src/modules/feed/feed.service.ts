@@ -10,11 +10,14 @@ declare module '../../platform/queue/types' {
   interface JobMap {
     /** Rebuilds a returning user's timeline from the sellers they follow. Idempotent. */
     'feed.rebuild': { userId: string };
+    'feed.followed': { userId: string; sellerId: string };
   }
 }
 
 /** Sellers above this many followers are merged at read time instead of fanned out on write. */
 export const LARGE_SELLER_FOLLOWERS = 10_000;
+/** Items of a newly followed seller copied into the follower's timeline. */
+const BACKFILL_ITEMS = 24;
 /** Followers inactive this long get no fan-out; their timeline is rebuilt when they return. */
 export const INACTIVE_AFTER_MS = 30 * 24 * 3_600_000;
 const FANOUT_PAGE = 1_000;
@@ -246,6 +249,16 @@ export class FeedService {
       if (!page.next) return pushed;
       after = page.next;
     }
+  }
+
+  /**
+   * `feed.followed`: a new follow brings the seller's recent items into the follower's timeline at
+   * once, not only their next listing. Large sellers are merged at read time anyway. Idempotent.
+   */
+  async backfillFollow(userId: string, sellerId: string): Promise<void> {
+    if ((await this.d.graph.followerCount(sellerId)) > LARGE_SELLER_FOLLOWERS) return;
+    const ids = await this.d.index.newestBySellers([sellerId], null, BACKFILL_ITEMS);
+    for (const id of ids) await this.d.timelines.push([userId], id);
   }
 
   /** `feed.rebuild`: the newest items of everyone the user follows, then the marker cleared. */

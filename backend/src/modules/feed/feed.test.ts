@@ -68,6 +68,17 @@ describe('home feed', () => {
     ]);
   });
 
+  it("brings a newly followed seller's recent items into the feed at once", async () => {
+    const maker = await createUser(t);
+    await listItem(t, maker.id, { title: 'Listed before the follow' });
+    await t.settle();
+    const reader = await createUser(t);
+    expect(followed(await feed(reader))).toEqual([]);
+    await follow(reader, maker);
+    await t.settle();
+    expect(followed(await feed(reader))).toEqual(['Listed before the follow']);
+  });
+
   it('puts nearby popular items first when the reader gives a point', async () => {
     const page = await feed(null, 'lat=48.85&lng=2.35');
     expect(page.data.map((i) => i.title).slice(0, 2)).toEqual([

@@ -1,7 +1,7 @@
 import type { BlockListEntry, FollowListEntry, FollowState, PageQuery } from '@hanger/contracts';
 import { AppError, forbidden, invalid, notFound } from '../../platform/errors';
 import { idCursor } from '../../platform/http/cursor';
-import type { Outbox } from '../../platform/outbox/outbox';
+import type { Emit, Outbox } from '../../platform/outbox/outbox';
 import { recordActivity } from '../notifications';
 import type { SocialRepository } from './social.repository';
 import type { UserDirectory } from '../users';
@@ -17,6 +17,12 @@ export class SocialService {
     private readonly repo: SocialRepository,
     private readonly outbox: Outbox,
     private readonly users: UserDirectory,
+    /** Runs inside the follow's transaction (the feed backfills the new followee's items). */
+    private readonly onFollowed: (
+      emit: Emit,
+      followerId: string,
+      followeeId: string,
+    ) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   private async target(username: string) {
@@ -35,6 +41,7 @@ export class SocialService {
       }
       if (await this.repo.insertFollow(tx, viewerId, target.id)) {
         await this.users.adjustFollowCounts(tx, viewerId, target.id, 1);
+        await this.onFollowed(emit, viewerId, target.id);
         await recordActivity(tx, emit, {
           type: 'follow.created',
           actorId: viewerId,
