@@ -1,8 +1,7 @@
 /** API-only process for services mode; jobs go to BullMQ and the `worker` process runs them. */
 import { buildApp } from './app';
 import { createRuntime } from './composition';
-import { startOpsServer } from './platform/observability';
-import { boot, onShutdown } from './process';
+import { boot, superviseProcess } from './process';
 
 const { config, log } = boot();
 const runtime = await createRuntime(config, log);
@@ -12,21 +11,5 @@ if (runtime.adapters.queue.kind === 'memory') {
   await runtime.startWorker();
 }
 const app = await buildApp(runtime);
-let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
-if (config.observability.metrics.port) {
-  ops = await startOpsServer({
-    metrics: runtime.adapters.metrics,
-    adapters: runtime.adapters,
-    runtime: config.runtime,
-    host: config.host,
-    port: config.observability.metrics.port,
-  });
-}
-onShutdown(log, {
-  app,
-  close: async () => {
-    await ops?.close();
-    await runtime.close();
-  },
-});
+await superviseProcess(runtime, app);
 await app.listen({ port: config.port, host: config.host });

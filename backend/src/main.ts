@@ -4,31 +4,14 @@
  */
 import { buildApp } from './app';
 import { createRuntime } from './composition';
-import { startOpsServer } from './platform/observability';
-import { boot, onShutdown } from './process';
+import { boot, superviseProcess } from './process';
 
 const { config, log } = boot();
 const runtime = await createRuntime(config, log);
 if (config.migrateOnStart) await runtime.adapters.database.migrate();
 const app = await buildApp(runtime);
 await runtime.startWorker();
-let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
-if (config.observability.metrics.port) {
-  ops = await startOpsServer({
-    metrics: runtime.adapters.metrics,
-    adapters: runtime.adapters,
-    runtime: config.runtime,
-    host: config.host,
-    port: config.observability.metrics.port,
-  });
-}
-onShutdown(log, {
-  app,
-  close: async () => {
-    await ops?.close();
-    await runtime.close();
-  },
-});
+await superviseProcess(runtime, app);
 await app.listen({ port: config.port, host: config.host });
 log.info(
   { url: config.publicUrl, runtime: config.runtime, dataDir: config.dataDir },

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './platform/logging/logger';
 import { stopTracing } from './platform/observability/tracing';
+import type { Runtime } from './composition';
+import { startOpsServer } from './platform/observability';
 
 /** Loads config and logger, or exits with a message that names the bad variable. */
 export function boot(): { config: Config; log: Logger } {
@@ -48,4 +50,29 @@ export function onShutdown(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * What every entry point does once its roles are running: the ops server (metrics and probes on
+ * METRICS_PORT) when configured, and graceful shutdown of the HTTP app, the ops server and the
+ * runtime, in that order.
+ */
+export async function superviseProcess(runtime: Runtime, app?: FastifyInstance): Promise<void> {
+  const { config } = runtime;
+  const ops = config.observability.metrics.port
+    ? await startOpsServer({
+        metrics: runtime.adapters.metrics,
+        adapters: runtime.adapters,
+        runtime: config.runtime,
+        host: config.host,
+        port: config.observability.metrics.port,
+      })
+    : undefined;
+  onShutdown(runtime.log, {
+    app,
+    close: async () => {
+      await ops?.close();
+      await runtime.close();
+    },
+  });
 }
