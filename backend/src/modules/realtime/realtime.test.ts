@@ -206,6 +206,8 @@ describe('realtime channel (WebSocket)', () => {
     }
   });
 
+  // Services mode only: two instances share Redis pub/sub. Embedded instances each hold their own
+  // in-process bus, so there is no second instance to cross to (CI runs this in services mode).
   it.skipIf(!services)(
     'delivers a notification created via instance A to a socket on instance B',
     async () => {
