@@ -512,7 +512,9 @@ test('journey 3: search filters live in the URL, and back/forward restore the sa
   );
   const all = await results();
 
-  await page.getByRole('checkbox', { name: /Acne Studios/ }).check();
+  // click(), not check(): the box is controlled by the URL, so its state flips only after the
+  // navigation re-renders the panel, and check() would call that a failed click.
+  await page.getByRole('checkbox', { name: /Acne Studios/ }).click();
   await page.waitForURL(/brand=Acne/);
   const byBrand = await eventually('the brand filter to apply', async () => {
     const r = await results();
@@ -567,7 +569,7 @@ test('on a phone, filters open in a bottom sheet that takes focus, applies and c
     await sheet.evaluate((d) => d.contains(document.activeElement)),
     'focus should move into the sheet',
   );
-  await sheet.getByRole('checkbox', { name: /Good/ }).check();
+  await sheet.getByRole('checkbox', { name: /Good/ }).click();
   await page.waitForURL(/condition=good/);
   await page.keyboard.press('Escape');
   await sheet.waitFor({ state: 'detached' });
