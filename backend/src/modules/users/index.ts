@@ -7,5 +7,5 @@ export {
   type AccountSecurity,
   type Avatar,
 } from './extensions';
-export { toMe, toSummary } from './users.mapper';
+export { toMe } from './users.mapper';
 export { createUserDirectory, type UserDirectory } from './user-directory';

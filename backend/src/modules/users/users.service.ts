@@ -1,12 +1,12 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { ExportJob, Me, PublicProfile, UpdateMeBody, UserSummary } from '@hanger/contracts';
+import type { ExportJob, Me, PublicProfile, UpdateMeBody } from '@hanger/contracts';
 import { AppError, notFound } from '../../platform/errors';
 import type { Database, Executor } from '../../platform/db/types';
 import { newId } from '../../platform/ids';
 import type { Outbox } from '../../platform/outbox/outbox';
 import type { ObjectStorage } from '../../platform/storage/types';
 import type { AccountExtensions, AccountSecurity, Avatar } from './extensions';
-import { toMe, toPublicProfile, toSummary } from './users.mapper';
+import { toMe, toPublicProfile } from './users.mapper';
 import type { NewUser, UserRow, UsersRepository } from './users.repository';
 import { dataExports } from './users.table';
 
@@ -34,21 +34,6 @@ export class UsersService {
   private async avatarOf(row: UserRow): Promise<Avatar> {
     if (!row.avatarUploadId) return null;
     return (await this.d.extensions.avatars([row.avatarUploadId])).get(row.avatarUploadId) ?? null;
-  }
-
-  /** Summaries for a page of users, with avatars in one call (no query per user). */
-  async summaries(rows: UserRow[]): Promise<Map<string, UserSummary>> {
-    const ids = rows.map((r) => r.avatarUploadId).filter((x): x is string => Boolean(x));
-    const avatars =
-      ids.length > 0
-        ? await this.d.extensions.avatars(ids)
-        : new Map<string, NonNullable<Avatar>>();
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        toSummary(r, r.avatarUploadId ? (avatars.get(r.avatarUploadId) ?? null) : null),
-      ]),
-    );
   }
 
   async me(userId: string): Promise<Me> {
@@ -184,6 +169,21 @@ export class UsersService {
       .from(dataExports)
       .where(and(eq(dataExports.id, exportId), eq(dataExports.userId, userId)));
     if (!row) throw notFound('Export');
+    return this.toExportJob(row);
+  }
+
+  async latestExports(userId: string): Promise<ExportJob[]> {
+    const rows = await this.d.db
+      .select()
+      .from(dataExports)
+      .where(eq(dataExports.userId, userId))
+      .orderBy(desc(dataExports.createdAt))
+      .limit(5);
+    return Promise.all(rows.map((row) => this.toExportJob(row)));
+  }
+
+  /** A ready, unexpired export gets a 15-minute presigned download link (signing needs no I/O on S3). */
+  private async toExportJob(row: typeof dataExports.$inferSelect): Promise<ExportJob> {
     const live =
       row.status === 'ready' && row.objectKey && row.expiresAt && row.expiresAt > new Date();
     const downloadUrl = live
@@ -197,16 +197,6 @@ export class UsersService {
       downloadUrl,
       expiresAt: row.expiresAt?.toISOString() ?? null,
     };
-  }
-
-  async latestExports(userId: string): Promise<ExportJob[]> {
-    const rows = await this.d.db
-      .select({ id: dataExports.id })
-      .from(dataExports)
-      .where(eq(dataExports.userId, userId))
-      .orderBy(desc(dataExports.createdAt))
-      .limit(5);
-    return Promise.all(rows.map((r) => this.exportStatus(userId, r.id)));
   }
 
   /** Job: writes the JSON archive (profile + every module's section). Safe to run twice. */
