@@ -326,7 +326,7 @@ export async function createRuntime(
       ? new RedisTimelineStore(adapters.redis, config.redis?.prefix ?? 'hanger')
       : new TableTimelineStore(db),
     index: searchIndex,
-    graph: createFollowGraph(db),
+    graph: createFollowGraph(db, userDirectory),
     cache: adapters.cache,
     render: (ids, viewer) => listings.renderIds(ids, viewer),
     viewerProfile: async (userId) => {

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/types';
+import type { UserDirectory } from '../users';
 import { users } from '../users/users.table';
 import { follows } from './social.table';
 
@@ -24,7 +25,10 @@ export interface FollowGraph {
   followedAmong(userId: string, sellerIds: string[]): Promise<Set<string>>;
 }
 
-export function createFollowGraph(db: Database): FollowGraph {
+export function createFollowGraph(
+  db: Database,
+  directory: Pick<UserDirectory, 'followerCount'>,
+): FollowGraph {
   return {
     async activeFollowers(sellerId, activeSince, afterFollowId, limit) {
       // The page is cut on follows (index order); the activity filter applies within it.
@@ -56,14 +60,7 @@ export function createFollowGraph(db: Database): FollowGraph {
         next: rows.length > 0 && last ? last.id : null,
       };
     },
-    async followerCount(userId) {
-      const [row] = await db
-        .select({ n: users.followerCount })
-        .from(users)
-        .where(eq(users.id, userId))
-        .limit(1);
-      return row?.n ?? 0;
-    },
+    followerCount: (userId) => directory.followerCount(userId),
     async followingIds(userId) {
       const rows = await db
         .select({ id: follows.followeeId })
