@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookiesOf, lastMail, randomIp, signUp, strongPassword } from '../../../test/accounts';
 import { createTestApp, type TestApp } from '../../../test/app';
+import { createUser } from '../../../test/users';
 import { users } from '../users/users.table';
 import { refreshTokens, sessions } from './auth.table';
 
@@ -423,12 +424,16 @@ describe('accounts: sign-up, sign-in and sessions', () => {
         ).statusCode,
       ).toBe(401);
 
+      // Someone else's session: not found for me, and left alive.
+      const stranger = await createUser(t);
       const notMine = await t.app.inject({
         method: 'DELETE',
-        url: `/api/v1/me/sessions/${phone.id.replace(/.$/, '0')}`,
+        url: `/api/v1/me/sessions/${stranger.sessionId}`,
         headers: u.headers,
       });
       expect(notMine.statusCode).toBe(404);
+      const strangerMe = await t.app.inject({ url: '/api/v1/me', headers: stranger.headers });
+      expect(strangerMe.statusCode).toBe(200);
       const bad = await t.app.inject({
         method: 'DELETE',
         url: '/api/v1/me/sessions/not-a-uuid',
