@@ -73,10 +73,22 @@ describe('health and platform endpoints', () => {
     expect(docs.body).toContain('swagger');
   });
 
-  it('sets security headers on every response', async () => {
-    const res = await t.app.inject({ url: '/healthz' });
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  it('sets the API security headers on JSON and the full document set on pages', async () => {
+    for (const url of ['/healthz', '/api/v1/healthz', '/api/v1/nope']) {
+      const res = await t.app.inject({ url });
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['content-security-policy'], url).toBe(
+        "default-src 'none';frame-ancestors 'none'",
+      );
+      expect(res.headers['cross-origin-resource-policy'], url).toBe('same-origin');
+      expect(res.headers['x-frame-options'], url).toBeUndefined();
+      expect(res.headers['x-request-id'], url).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    const docs = await t.app.inject({ url: '/api/docs/' });
+    expect(docs.headers['x-content-type-options']).toBe('nosniff');
+    expect(docs.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(docs.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(docs.headers['referrer-policy']).toBe('no-referrer');
+    expect(docs.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -58,7 +58,9 @@ export const authPlugin = fp(
   ) => {
     app.decorateRequest('auth', null);
     app.decorateRequest('authProblem', null);
-    app.addHook('onRequest', async (request) => {
+    // A callback hook with a synchronous path for the common case (no credential at all); only a
+    // presented token costs a promise.
+    app.addHook('onRequest', (request, _reply, next) => {
       const header = request.headers.authorization;
       let token: string | undefined;
       let via: AuthUser['via'] = 'bearer';
@@ -68,7 +70,14 @@ export const authPlugin = fp(
         token = request.cookies[opts.accessCookie];
         via = 'cookie';
       }
-      if (!token) return;
+      if (!token) {
+        next();
+        return;
+      }
+      authenticate(request, token, via).then(() => next(), next);
+    });
+
+    async function authenticate(request: FastifyRequest, token: string, via: AuthUser['via']) {
       const result = await opts.tokens.verify(token);
       if (!result.ok) {
         request.authProblem = result.reason;
@@ -89,7 +98,7 @@ export const authPlugin = fp(
         }
       }
       request.auth = { ...result.claims, role: session.role, via };
-    });
+    }
     done();
   },
   { name: 'hanger-auth', dependencies: ['@fastify/cookie'] },
