@@ -9,7 +9,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import {
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -37,7 +36,9 @@ import { registerErrorHandling, sendError } from './platform/http/errors';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
 import { registerRequestLog } from './platform/http/request-log';
-import { registerSecurityHeaders } from './platform/http/security-headers';
+import { responseSerializerCompiler } from './platform/http/serializer';
+import { requestLoggerFactory } from './platform/logging/request-logger';
+import { API_SECURITY_HEADERS, registerSecurityHeaders } from './platform/http/security-headers';
 import type { App } from './platform/http/types';
 import type { Adapters } from './platform/runtime';
 import { LocalDiskStorage } from './platform/storage/local';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const logger: FastifyBaseLogger = deps.log;
   const app = Fastify({
     loggerInstance: logger,
+    childLoggerFactory: requestLoggerFactory,
     genReqId,
     // Fastify's own request lines are off: platform/http/request-log.ts writes one line per request.
     logController: new LogController({
@@ -89,33 +91,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   // 0. Metrics and the request's trace span first, so everything after runs inside them.
   await app.register(observabilityPlugin, { metrics: adapters.metrics, config });
 
   // 1. External plugins.
   await app.register(cookie, { secret: config.appSecret });
+  // x-request-id and helmet's headers (one set for documents, a smaller one for JSON).
   registerSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:', new URL(config.publicMediaBaseUrl).origin],
-        connectSrc: ["'self'", ...connectOrigins(config)],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        fontSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
+    api: API_SECURITY_HEADERS,
+    document: {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:', new URL(config.publicMediaBaseUrl).origin],
+          connectSrc: ["'self'", ...connectOrigins(config)],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          scriptSrc: ["'self'"],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
       },
+      crossOriginEmbedderPolicy: false,
+      hsts: config.env === 'production',
     },
-    crossOriginEmbedderPolicy: false,
-    hsts: config.env === 'production',
   });
   await app.register(rateLimit, {
     global: true,
@@ -145,7 +147,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  await app.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
 
   // 2. Platform plugins.
   await app.register(authPlugin, {
@@ -155,7 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerErrorHandling(app);
   registerEtags(app);
-  registerRequestLog(app);
+  registerRequestLog(app, deps.log);
 
   // 3. Routes.
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
@@ -179,12 +180,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     prefix: API_PREFIX,
     notifications: services.notifications,
   });
-  await app.register(realtimeRoutes, {
-    prefix: API_PREFIX,
-    hub: services.realtime.hub,
-    tickets: services.realtime.tickets,
-    resolveSession: deps.resolveSession,
-    publicUrl: config.publicUrl,
+  // WebSocket support in its own context: its per-request hooks run on the socket route only.
+  await app.register(async (scope) => {
+    await scope.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
+    await scope.register(realtimeRoutes, {
+      prefix: API_PREFIX,
+      hub: services.realtime.hub,
+      tickets: services.realtime.tickets,
+      resolveSession: deps.resolveSession,
+      publicUrl: config.publicUrl,
+    });
   });
 
   await app.register(mediaRoutes, { prefix: API_PREFIX, media: deps.services.media });
