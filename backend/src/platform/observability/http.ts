@@ -1,5 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
@@ -20,9 +27,14 @@ const UNTRACED_ROUTES = new Set([
 ]);
 
 const kSpan = Symbol('hanger.span');
+const kContext = Symbol('hanger.traceContext');
 const kCounted = Symbol('hanger.inFlight');
 
-type TracedRequest = FastifyRequest & { [kSpan]?: Span; [kCounted]?: boolean };
+type TracedRequest = FastifyRequest & {
+  [kSpan]?: Span;
+  [kContext]?: Context;
+  [kCounted]?: boolean;
+};
 
 export interface ObservabilityOptions {
   metrics: Metrics;
@@ -82,51 +94,50 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
 }
 
 /**
- * A span per request named by the route template (`GET /api/v1/items/:id`). Under the http
- * instrumentation it is a child of the SERVER span (which it renames and tags with `http.route`);
- * without it (app.inject, tests) it is the SERVER span itself, continuing an inbound traceparent.
+ * The SERVER span of each request, named by the route template (`GET /api/v1/items/:id`) and
+ * continuing an inbound `traceparent`. The sampler decides first: an unsampled request gets a
+ * non-recording span (its trace id still reaches the logs and the jobs it enqueues) and none of the
+ * attribute work. The handler runs inside the span's context even when it is called from a body
+ * stream's 'end' event, so database and cache spans become its children.
  */
 function registerRequestSpans(app: FastifyInstance) {
-  app.addHook('onRequest', (request: TracedRequest, reply, done) => {
+  app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
     const tracer = getTracer();
     if (!tracer) return done();
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     if (UNTRACED_ROUTES.has(route)) return done();
-    const name = `${request.method} ${route}`;
     const parent = requestParentContext(request.headers);
-    const serverSpan = trace.getSpan(parent);
-    const underServer = serverSpan !== undefined && parent === context.active();
-    if (underServer) {
-      serverSpan.updateName(name);
-      serverSpan.setAttribute('http.route', route);
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        'http.request.method': request.method,
+        'http.route': route,
+        'url.path': request.url.split('?', 1)[0],
+        'hanger.request_id': request.id,
+      });
     }
-    const span = tracer.startSpan(
-      underServer ? `route ${name}` : name,
-      {
-        kind: underServer ? SpanKind.INTERNAL : SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'http.route': route,
-          'hanger.request_id': request.id,
-        },
-      },
-      parent,
-    );
     request[kSpan] = span;
     const ctx = trace.setSpan(parent, span);
-    // Listeners added later (body parsing, Fastify's 'finish' → onResponse) run inside the trace.
-    context.bind(ctx, request.raw);
-    context.bind(ctx, reply.raw);
+    request[kContext] = ctx;
     context.with(ctx, done);
+  });
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request: TracedRequest, reply) {
+      const ctx = request[kContext];
+      return ctx
+        ? context.with(ctx, handler, this, request, reply)
+        : handler.call(this, request, reply);
+    };
   });
   app.addHook('onResponse', (request: TracedRequest, reply, done) => {
     const span = request[kSpan];
-    if (span) {
+    if (span?.isRecording()) {
       span.setAttribute('http.response.status_code', reply.statusCode);
       if (request.auth?.userId) span.setAttribute('enduser.id', request.auth.userId);
       if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
     }
+    span?.end();
     done();
   });
   app.addHook('onRequestAbort', (request: TracedRequest, done) => {

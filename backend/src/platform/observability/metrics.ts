@@ -7,6 +7,7 @@ import {
   type LabelValues,
 } from 'prom-client';
 import type { QueueAdapter } from '../queue/types';
+import { RouteHistogram } from './route-histogram';
 
 /** Buckets (seconds) for request and query latencies: 1 ms … 10 s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -88,23 +89,29 @@ export class Metrics {
     const registers = [this.registry];
     if (enabled) collectDefaultMetrics({ register: this.registry });
 
-    const httpDuration = new Histogram({
-      name: 'hanger_http_request_duration_seconds',
-      help: 'HTTP request duration by route template and status code',
-      labelNames: ['method', 'route', 'status_code'] as const,
-      buckets: LATENCY_BUCKETS,
+    const httpDuration = new RouteHistogram(
+      'hanger_http_request_duration_seconds',
+      'HTTP request duration by route template and status code',
+      LATENCY_BUCKETS,
       registers,
-    });
-    const inFlight = new Gauge({
+    );
+    // Counted in a plain number; the gauge reads it when scraped.
+    let inFlight = 0;
+    new Gauge({
       name: 'hanger_http_requests_in_flight',
       help: 'HTTP requests being handled right now',
       registers,
+      collect() {
+        this.set(inFlight);
+      },
     });
     this.http = {
-      requestStarted: () => inFlight.inc(),
+      requestStarted: () => {
+        inFlight++;
+      },
       requestFinished: (method, route, statusCode, seconds) => {
-        inFlight.dec();
-        httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+        inFlight--;
+        httpDuration.observe(method, route, statusCode, seconds);
       },
     };
 

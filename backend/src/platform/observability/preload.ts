@@ -5,7 +5,7 @@
  */
 import { register } from 'node:module';
 import { loadConfig } from '../../config';
-import { startTracing } from './tracing';
+import { INSTRUMENTED_PACKAGES, startTracing } from './tracing';
 
 let config;
 try {
@@ -14,8 +14,12 @@ try {
   config = undefined; // The entry point reports the bad variable and exits.
 }
 if (config?.observability.tracing.enabled) {
-  // ESM imports are patched through import-in-the-middle's loader hook; CommonJS via require hooks.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // ESM imports of the instrumented packages are patched through import-in-the-middle's loader
+  // hook; CommonJS via require hooks. Only these packages: by default the hook wraps every ES module
+  // in a proxy of getters, which taxes every imported call in the process (docs/benchmarks.md).
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: INSTRUMENTED_PACKAGES },
+  });
   await startTracing({
     serviceName: config.observability.tracing.serviceName,
     exporter: config.observability.tracing.exporter,

@@ -30,6 +30,9 @@ export interface TracingOptions {
   instrument?: boolean;
 }
 
+/** The packages the instrumentations patch (preload.ts limits the ESM loader hook to these). */
+export const INSTRUMENTED_PACKAGES = ['pg', 'pg-pool', 'ioredis', 'http', 'https'];
+
 export function tracingActive(): boolean {
   return tracer !== undefined;
 }
@@ -73,11 +76,9 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     registerInstrumentations({
       tracerProvider: provider,
       instrumentations: [
-        new HttpInstrumentation({
-          // Probes and scrapes would be most of the spans and tell nothing.
-          ignoreIncomingRequestHook: (req) =>
-            /^\/(?:api\/v1\/)?(?:healthz|readyz|metrics)(?:\?|$)/.test(req.url ?? ''),
-        }),
+        // Outgoing calls only (S3, OTLP excluded by the SDK): the SERVER span of an incoming
+        // request is made by the Fastify hook in http.ts, which samples before it does any work.
+        new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
         new PgInstrumentation({ requireParentSpan: true }),
         new io.IORedisInstrumentation({ requireParentSpan: true }),
       ],
@@ -118,10 +119,11 @@ export function currentTraceparent(): string | undefined {
   return carrier.traceparent;
 }
 
-/** The parent context for an inbound request: an active span (the http instrumentation's) or the headers. */
+/** The parent context of an inbound request: its W3C `traceparent`, if it sent one. */
 export function requestParentContext(headers: Record<string, unknown>): Context {
-  const active = context.active();
-  return trace.getSpan(active) ? active : propagation.extract(ROOT_CONTEXT, headers);
+  return headers.traceparent === undefined
+    ? ROOT_CONTEXT
+    : propagation.extract(ROOT_CONTEXT, headers);
 }
 
 /**
