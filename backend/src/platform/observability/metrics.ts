@@ -89,12 +89,12 @@ export class Metrics {
     const registers = [this.registry];
     if (enabled) collectDefaultMetrics({ register: this.registry });
 
-    const httpDuration = new RouteHistogram(
-      'hanger_http_request_duration_seconds',
-      'HTTP request duration by route template and status code',
-      LATENCY_BUCKETS,
+    const httpDuration = new RouteHistogram({
+      name: 'hanger_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status code',
+      buckets: LATENCY_BUCKETS,
       registers,
-    );
+    });
     // Counted in a plain number; the gauge reads it when scraped.
     let inFlight = 0;
     new Gauge({

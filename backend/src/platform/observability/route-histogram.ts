@@ -37,13 +37,21 @@ export class RouteHistogram {
   readonly aggregator = 'sum';
   private readonly series = new Map<string, Series>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly upperBounds: readonly number[],
-    registers: Registry[],
-  ) {
-    for (const registry of registers) registry.registerMetric(this as unknown as Metric);
+  readonly name: string;
+  readonly help: string;
+  private readonly upperBounds: readonly number[];
+
+  /** The same options as prom-client's Histogram (labels are fixed: method, route, status_code). */
+  constructor(options: {
+    name: string;
+    help: string;
+    buckets: readonly number[];
+    registers: Registry[];
+  }) {
+    this.name = options.name;
+    this.help = options.help;
+    this.upperBounds = options.buckets;
+    for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
   }
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
@@ -74,7 +82,7 @@ export class RouteHistogram {
         const le = i < this.upperBounds.length ? this.upperBounds[i]! : '+Inf';
         values.push({
           metricName: `${this.name}_bucket`,
-          labels: { ...s.labels, le },
+          labels: { le, ...s.labels },
           value: cumulative,
         });
       }

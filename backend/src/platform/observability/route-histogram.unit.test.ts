@@ -1,0 +1,35 @@
+import { Histogram, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { RouteHistogram } from './route-histogram';
+
+describe('RouteHistogram', () => {
+  it('renders exactly what prom-client renders for the same observations', async () => {
+    const buckets = [0.01, 0.1, 1];
+    const ours = new Registry();
+    const theirs = new Registry();
+    const h = new RouteHistogram({ name: 'h_seconds', help: 'help', buckets, registers: [ours] });
+    const p = new Histogram({
+      name: 'h_seconds',
+      help: 'help',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets,
+      registers: [theirs],
+    });
+    const observations: [string, string, number, number][] = [
+      ['GET', '/a/:id', 200, 0.005],
+      ['GET', '/a/:id', 200, 0.01], // on a bound: counted in that bucket (le is inclusive)
+      ['GET', '/a/:id', 200, 0.5],
+      ['GET', '/a/:id', 404, 3],
+      ['POST', '/a', 201, 0.02],
+    ];
+    for (const [method, route, status, seconds] of observations) {
+      h.observe(method, route, status, seconds);
+      p.observe({ method, route, status_code: String(status) }, seconds);
+    }
+    const lines = (text: string) => text.trim().split('\n').sort();
+    expect(lines(await ours.metrics())).toEqual(lines(await theirs.metrics()));
+    expect(await ours.metrics()).toContain(
+      'h_seconds_bucket{le="0.01",method="GET",route="/a/:id",status_code="200"} 2',
+    );
+  });
+});
