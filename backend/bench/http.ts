@@ -11,7 +11,9 @@
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
- * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50.
+ * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50, and
+ * --runtime services to boot the servers on Postgres + Redis as production does (BENCH_PG_URL,
+ * BENCH_REDIS_URL; default the local ones) instead of the embedded runtime.
  *
  * /healthz is exempt from rate limiting, logs at debug and is not traced (probes are most of the
  * traffic and none of the insight), so /api/v1/_bench/ping — same body, no exemptions, one info log
@@ -37,6 +39,8 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
+    /** embedded (PGlite, in-process queue and cache) or services (Postgres + Redis, as in production). */
+    runtime: { type: 'string', default: 'embedded' },
   },
 });
 
@@ -158,11 +162,49 @@ async function main() {
   /** The production sampler (infra/k8s/base/configmap.yaml), and every request sampled. */
   const PRODUCTION_SAMPLER = { name: 'parentbased_traceidratio', arg: '0.1' };
   const ALWAYS = { name: 'always_on', arg: undefined };
-  const stackEnv = (
+  const services = opts.runtime === 'services';
+  if (!services && opts.runtime !== 'embedded') throw new Error('--runtime embedded|services');
+  const pgBase = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const databases: string[] = [];
+  /** services: a fresh database per server (each migrates its own) and a Redis prefix per run. */
+  async function servicesEnv(name: string): Promise<NodeJS.ProcessEnv> {
+    if (!services) return {};
+    const { default: pg } = await import('pg');
+    const db = `hanger_bench_http_${name}`;
+    const admin = new pg.Client({ connectionString: pgBase });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    databases.push(db);
+    const url = new URL(pgBase);
+    url.pathname = `/${db}`;
+    return {
+      DATABASE_URL: url.toString(),
+      REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `hanger-bench-http-${process.pid}-${name}`,
+    };
+  }
+  async function dropDatabases() {
+    if (databases.length === 0) return;
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: pgBase });
+    await admin.connect();
+    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`hanger-bench-http-${process.pid}-*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
+
+  const stackEnv = async (
     name: string,
     sampler?: { name: string; arg: string | undefined },
-  ): NodeJS.ProcessEnv => ({
+  ): Promise<NodeJS.ProcessEnv> => ({
     ...process.env,
+    ...(await servicesEnv(name)),
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     APP_SECRET: 'bench-secret-bench-secret-bench-secret-01',
@@ -205,9 +247,9 @@ async function main() {
 
   try {
     const bare = await start('bare', process.env);
-    const stack = await start('stack', stackEnv('stack'));
-    const observed = await start('stack', stackEnv('observed', PRODUCTION_SAMPLER));
-    const always = await start('stack', stackEnv('always', ALWAYS));
+    const stack = await start('stack', await stackEnv('stack'));
+    const observed = await start('stack', await stackEnv('observed', PRODUCTION_SAMPLER));
+    const always = await start('stack', await stackEnv('always', ALWAYS));
     for (const [base, p] of [
       [bare, '/'],
       [stack, '/healthz'],
@@ -268,7 +310,7 @@ async function main() {
     }
     console.log(
       [
-        `Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${spansReceived}.`,
         '',
         '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | target |',
@@ -277,8 +319,9 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    for (const c of children) c.kill('SIGKILL');
     sink.close();
+    await dropDatabases();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
