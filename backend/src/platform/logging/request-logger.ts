@@ -49,30 +49,30 @@ export class RequestLogger implements FastifyBaseLogger {
     return this.#child;
   }
 
-  /** Writes through the real child when `level` is enabled; does nothing (and makes nothing) if not. */
-  private emit(level: number, method: Level, args: unknown[]): void {
-    if (level < this.#threshold) return;
-    const logger = this.logger();
-    logger[method](...(args as Parameters<LogFn>));
+  /** Writes through the real child when `method`'s level is enabled; makes nothing if not. */
+  private emit(method: Level, args: unknown[]): void {
+    if (this.root.levels.values[method]! < this.#threshold) return;
+    this.logger()[method](...(args as Parameters<LogFn>));
   }
 
+  // Fastify checks that a request logger has each of these as its own method.
   fatal(...args: unknown[]): void {
-    this.emit(60, 'fatal', args);
+    this.emit('fatal', args);
   }
   error(...args: unknown[]): void {
-    this.emit(50, 'error', args);
+    this.emit('error', args);
   }
   warn(...args: unknown[]): void {
-    this.emit(40, 'warn', args);
+    this.emit('warn', args);
   }
   info(...args: unknown[]): void {
-    this.emit(30, 'info', args);
+    this.emit('info', args);
   }
   debug(...args: unknown[]): void {
-    this.emit(20, 'debug', args);
+    this.emit('debug', args);
   }
   trace(...args: unknown[]): void {
-    this.emit(10, 'trace', args);
+    this.emit('trace', args);
   }
   silent(): void {}
 
