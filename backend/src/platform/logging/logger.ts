@@ -34,17 +34,8 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-/**
- * Lines go to stdout through an asynchronous sonic-boom: lines written while a write is in flight
- * are batched into the next one, instead of one blocking write(2) per line on the event loop. It
- * is flushed synchronously when the process exits (pino registers that), so a graceful or crashing
- * exit loses nothing; only a SIGKILL can drop the last in-flight batch.
- */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const logger = pino(
-    loggerOptions(level),
-    destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+  const logger = destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
   // pino formats a child's bindings without `formatters`; censor them here (children inherit this).
   const child = logger.child; // eslint-disable-line @typescript-eslint/unbound-method -- called with `this`
   logger.child = function (this: Logger, bindings, options) {
