@@ -58,7 +58,7 @@ async function serve(mode: string, port: number) {
       .listen(port, '127.0.0.1', () => process.send?.('listening'));
     return;
   }
-  // The real application, as `src/api.ts` builds it (embedded runtime, no worker role).
+  // The real application, as `src/api.ts` builds it (either runtime, from the environment).
   const [{ buildApp }, { createRuntime }, { loadConfig }, { createLogger }] = await Promise.all([
     import('../src/app'),
     import('../src/composition'),
@@ -165,36 +165,36 @@ async function main() {
   const services = opts.runtime === 'services';
   if (!services && opts.runtime !== 'embedded') throw new Error('--runtime embedded|services');
   const pgBase = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `hanger-bench-http-${process.pid}`;
   const databases: string[] = [];
+  async function admin(statements: string[]) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: pgBase });
+    await client.connect();
+    for (const sql of statements) await client.query(sql);
+    await client.end();
+  }
   /** services: a fresh database per server (each migrates its own) and a Redis prefix per run. */
   async function servicesEnv(name: string): Promise<NodeJS.ProcessEnv> {
     if (!services) return {};
-    const { default: pg } = await import('pg');
     const db = `hanger_bench_http_${name}`;
-    const admin = new pg.Client({ connectionString: pgBase });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
+    await admin([`DROP DATABASE IF EXISTS ${db}`, `CREATE DATABASE ${db}`]);
     databases.push(db);
     const url = new URL(pgBase);
     url.pathname = `/${db}`;
     return {
       DATABASE_URL: url.toString(),
-      REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: `hanger-bench-http-${process.pid}-${name}`,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: `${redisPrefix}-${name}`,
     };
   }
-  async function dropDatabases() {
+  async function dropServices() {
     if (databases.length === 0) return;
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: pgBase });
-    await admin.connect();
-    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await admin.end();
+    await admin(databases.map((db) => `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
     const { Redis } = await import('ioredis');
-    const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`hanger-bench-http-${process.pid}-*`);
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${redisPrefix}-*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   }
@@ -321,7 +321,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGKILL');
     sink.close();
-    await dropDatabases();
+    await dropServices();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
