@@ -47,6 +47,10 @@ const { values: opts } = parseArgs({
 /** Child-process role: one server under test. */
 async function serve(mode: string, port: number) {
   if (mode === 'bare') {
+    // The same V8 workaround as every Hanger process (src/platform/observability/preload.ts), so
+    // neither side of the comparison depends on its luck.
+    const { pinTickObjectShape } = await import('../src/platform/process/tick-shape');
+    pinTickObjectShape();
     http
       .createServer((_req, res) => {
         res.writeHead(200, {

@@ -1,11 +1,16 @@
 /**
  * Loaded with `--import` before the entry point (see backend/package.json and infra/docker), so
  * the OpenTelemetry instrumentations can patch http, pg and ioredis before anything imports them.
- * Without an OTLP endpoint (or OTEL_TRACES_EXPORTER) it does nothing and loads nothing.
+ * Without an OTLP endpoint (or OTEL_TRACES_EXPORTER) it loads nothing. It also pins the shape of
+ * Node's tick objects (platform/process/tick-shape.ts), which every process needs.
  */
 import { register } from 'node:module';
 import { loadConfig } from '../../config';
+import { pinTickObjectShape } from '../process/tick-shape';
 import { INSTRUMENTED_PACKAGES, startTracing } from './tracing';
+
+// First, before anything allocates: see platform/process/tick-shape.ts.
+pinTickObjectShape();
 
 let config;
 try {
