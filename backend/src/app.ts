@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -39,6 +38,7 @@ import { registerRequestLog } from './platform/http/request-log';
 import { responseSerializerCompiler } from './platform/http/serializer';
 import { requestLoggerFactory } from './platform/logging/request-logger';
 import { API_SECURITY_HEADERS, registerSecurityHeaders } from './platform/http/security-headers';
+import { cookiesPlugin } from './platform/http/cookies';
 import type { App } from './platform/http/types';
 import type { Adapters } from './platform/runtime';
 import { LocalDiskStorage } from './platform/storage/local';
@@ -97,7 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(observabilityPlugin, { metrics: adapters.metrics, config });
 
   // 1. External plugins.
-  await app.register(cookie, { secret: config.appSecret });
+  await app.register(cookiesPlugin);
   // x-request-id and helmet's headers (one set for documents, a smaller one for JSON).
   registerSecurityHeaders(app, {
     api: API_SECURITY_HEADERS,

@@ -66,7 +66,7 @@ export const authPlugin = fp(
       let via: AuthUser['via'] = 'bearer';
       if (header?.startsWith('Bearer ')) {
         token = header.slice(7).trim();
-      } else if (request.cookies?.[opts.accessCookie]) {
+      } else if (request.cookies[opts.accessCookie]) {
         token = request.cookies[opts.accessCookie];
         via = 'cookie';
       }
@@ -101,7 +101,7 @@ export const authPlugin = fp(
     }
     done();
   },
-  { name: 'hanger-auth', dependencies: ['@fastify/cookie'] },
+  { name: 'hanger-auth', dependencies: ['hanger-cookies'] },
 );
 
 export function requireUser(request: FastifyRequest): AuthUser {
