@@ -1,18 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  SpanKind,
-  SpanStatusCode,
-  context,
-  trace,
-  type Context,
-  type Span,
-} from '@opentelemetry/api';
+import { SpanStatusCode, context, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
 import type { Metrics } from './metrics';
-import { getTracer, requestParentContext } from './tracing';
+import { getTracer, startServerSpan } from './tracing';
 
 /** Route label of requests that matched no route (keeps the label set bounded). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -94,20 +87,18 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
 }
 
 /**
- * The SERVER span of each request, named by the route template (`GET /api/v1/items/:id`) and
- * continuing an inbound `traceparent`. The sampler decides first: an unsampled request gets a
- * non-recording span (its trace id still reaches the logs and the jobs it enqueues) and none of the
- * attribute work. The handler runs inside the span's context even when it is called from a body
+ * The SERVER span of each sampled request, named by the route template (`GET /api/v1/items/:id`)
+ * and continuing an inbound `traceparent` (see `startServerSpan`: an unsampled request without one
+ * gets no span at all). The handler runs inside the span's context even when it is called from a body
  * stream's 'end' event, so database and cache spans become its children.
  */
 function registerRequestSpans(app: FastifyInstance) {
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    const tracer = getTracer();
-    if (!tracer) return done();
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     if (UNTRACED_ROUTES.has(route)) return done();
-    const parent = requestParentContext(request.headers);
-    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    const started = startServerSpan(request.headers, `${request.method} ${route}`);
+    if (!started) return done();
+    const { span, context: ctx } = started;
     if (span.isRecording()) {
       span.setAttributes({
         'http.request.method': request.method,
@@ -117,7 +108,6 @@ function registerRequestSpans(app: FastifyInstance) {
       });
     }
     request[kSpan] = span;
-    const ctx = trace.setSpan(parent, span);
     request[kContext] = ctx;
     context.with(ctx, done);
   });

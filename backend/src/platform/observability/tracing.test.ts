@@ -1,4 +1,10 @@
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TraceFlags, trace } from '@opentelemetry/api';
+import {
+  InMemorySpanExporter,
+  SamplingDecision,
+  SimpleSpanProcessor,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
@@ -12,6 +18,19 @@ declare module '../queue/types' {
   }
 }
 
+/** Samples every trace unless a test says otherwise. */
+let sampleRoots = true;
+const sampler: Sampler = {
+  shouldSample: (parentContext) => {
+    const parent = trace.getSpanContext(parentContext);
+    const sampled = parent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : sampleRoots;
+    return {
+      decision: sampled ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+    };
+  },
+  toString: () => 'TestSampler',
+};
+
 describe('tracing (in-memory span exporter)', () => {
   const exporter = new InMemorySpanExporter();
   const logs = captureLogs();
@@ -22,6 +41,7 @@ describe('tracing (in-memory span exporter)', () => {
       serviceName: 'hanger-test',
       spanProcessors: [new SimpleSpanProcessor(exporter)],
       instrument: false,
+      sampler,
     });
     t = await createTestApp({
       env: { LOG_LEVEL: 'info' },
@@ -107,6 +127,22 @@ describe('tracing (in-memory span exporter)', () => {
     expect(row?.traceparent).toMatch(
       new RegExp(`^00-${requestLine!.traceId as string}-[0-9a-f]{16}-01$`),
     );
+  });
+
+  it('gives an unsampled request no span and no trace id; its job is sampled on its own', async () => {
+    sampleRoots = false;
+    try {
+      const before = exporter.getFinishedSpans().length;
+      const { requestLine, jobLine } = await probe('unsampled');
+      expect(requestLine).toBeDefined();
+      expect(requestLine!.traceId).toBeUndefined();
+      // The job starts its own trace, which the (test) sampler does not sample either.
+      expect(jobLine).toBeDefined();
+      expect(jobLine!.traceId).not.toBe(requestLine!.traceId);
+      expect(exporter.getFinishedSpans()).toHaveLength(before);
+    } finally {
+      sampleRoots = true;
+    }
   });
 
   it('gives two requests two different traces', async () => {
