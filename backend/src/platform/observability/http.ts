@@ -24,8 +24,8 @@ const kContext = Symbol('hanger.traceContext');
 const kCounted = Symbol('hanger.inFlight');
 
 type TracedRequest = FastifyRequest & {
-  [kSpan]?: Span;
-  [kContext]?: Context;
+  [kSpan]?: Span | null;
+  [kContext]?: Context | null;
   [kCounted]?: boolean;
 };
 
@@ -52,6 +52,8 @@ export const observabilityPlugin = fp<ObservabilityOptions>(
 );
 
 function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
+  // Declared, so every request object has the same shape (see registerRequestSpans).
+  app.decorateRequest(kCounted, false);
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
     request[kCounted] = true;
     metrics.http.requestStarted();
@@ -93,6 +95,10 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
  * stream's 'end' event, so database and cache spans become its children.
  */
 function registerRequestSpans(app: FastifyInstance) {
+  // Declared, so that every request object starts with these fields (Fastify copies declared
+  // fields in its constructor): set only on sampled requests, they would give requests two shapes.
+  app.decorateRequest(kSpan, null);
+  app.decorateRequest(kContext, null);
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     if (UNTRACED_ROUTES.has(route)) return done();
