@@ -7,7 +7,12 @@
  *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with the http, pg
  *       and ioredis instrumentations and the production sampler, parent-based 10 %; spans exported
  *       over OTLP/HTTP to a local sink) against both off. Target: < 10 % throughput lost.
- *       (b2) is the same with every request sampled, for information.
+ *       (b2) is the same with every request sampled, for information; (b3) the same pair on the
+ *       lightest real request, one database round trip.
+ *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id
+ *       and helmet's API set) with no hooks or logger, against bare node:http: the most (a) could
+ *       reach; (c2) the stack with an AsyncLocalStorage entered once and tracing off: the async-hook
+ *       cost any OpenTelemetry context propagation pays on Node 20, the floor of (b).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
@@ -31,6 +36,7 @@ const run = promisify(execFile);
 
 const BODY = JSON.stringify({ status: 'ok' });
 const BENCH_ROUTE = '/api/v1/_bench/ping';
+const BENCH_DB_ROUTE = '/api/v1/_bench/db';
 
 const { values: opts } = parseArgs({
   options: {
@@ -62,6 +68,33 @@ async function serve(mode: string, port: number) {
       .listen(port, '127.0.0.1', () => process.send?.('listening'));
     return;
   }
+  if (mode === 'fastify-headers') {
+    // Floor for (a): Fastify alone, sending what every stack response carries (a request id and
+    // helmet's API set), with no hooks, no logger and no schema. Whatever the stack does, it cannot
+    // be cheaper than this.
+    const [{ default: Fastify }, { randomUUID }, { API_SECURITY_HEADERS, securityHeaders }] =
+      await Promise.all([
+        import('fastify'),
+        import('node:crypto'),
+        import('../src/platform/http/security-headers'),
+      ]);
+    const headers = securityHeaders(API_SECURITY_HEADERS);
+    const app = Fastify({ logger: false });
+    app.get('/', (_request, reply) => {
+      reply.header('x-request-id', randomUUID());
+      for (const [name, value] of headers) reply.header(name, value);
+      return { status: 'ok' };
+    });
+    await app.listen({ port, host: '127.0.0.1' });
+    process.send?.('listening');
+    return;
+  }
+  if (process.env.BENCH_ASYNC_LOCAL_STORAGE === 'true') {
+    // Floor for (b): what OpenTelemetry's context propagation costs by itself on Node 20. Entering
+    // an AsyncLocalStorage once turns on the async hooks every later promise and tick pays for.
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    new AsyncLocalStorage<boolean>().enterWith(true);
+  }
   // The real application, as `src/api.ts` builds it (either runtime, from the environment).
   const [{ buildApp }, { createRuntime }, { loadConfig }, { createLogger }] = await Promise.all([
     import('../src/app'),
@@ -75,6 +108,11 @@ async function serve(mode: string, port: number) {
   await runtime.adapters.database.migrate();
   const app = await buildApp(runtime);
   app.get(BENCH_ROUTE, { schema: { hide: true } }, () => ({ status: 'ok' }));
+  // The lightest real API request: one database round trip (a pg span when sampled).
+  app.get(BENCH_DB_ROUTE, { schema: { hide: true } }, async () => {
+    await runtime.adapters.database.ping();
+    return { status: 'ok' };
+  });
   await app.listen({ port, host: '127.0.0.1' });
   process.send?.('listening');
 }
@@ -254,12 +292,21 @@ async function main() {
     const stack = await start('stack', await stackEnv('stack'));
     const observed = await start('stack', await stackEnv('observed', PRODUCTION_SAMPLER));
     const always = await start('stack', await stackEnv('always', ALWAYS));
+    const fastifyFloor = await start('fastify-headers', process.env);
+    const alsFloor = await start('stack', {
+      ...(await stackEnv('als')),
+      BENCH_ASYNC_LOCAL_STORAGE: 'true',
+    });
     for (const [base, p] of [
       [bare, '/'],
       [stack, '/healthz'],
       [stack, BENCH_ROUTE],
       [observed, BENCH_ROUTE],
       [always, BENCH_ROUTE],
+      [stack, BENCH_DB_ROUTE],
+      [observed, BENCH_DB_ROUTE],
+      [fastifyFloor, '/'],
+      [alsFloor, BENCH_ROUTE],
     ] as const) {
       await load(`${base}${p}`, 2, connections); // warm-up (JIT, connection pools)
     }
@@ -285,6 +332,28 @@ async function main() {
         a: `${stack}${BENCH_ROUTE}`,
         b: `${observed}${BENCH_ROUTE}`,
         target: 'B/A > 90 %',
+      },
+      {
+        name: 'b3',
+        label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, production sampler 10 % (B) vs off (A)`,
+        a: `${stack}${BENCH_DB_ROUTE}`,
+        b: `${observed}${BENCH_DB_ROUTE}`,
+        target: 'B/A > 90 %',
+      },
+      {
+        name: 'c1',
+        label:
+          'floor for a: minimal Fastify sending the same headers, no hooks or logger (B) vs bare node:http (A)',
+        a: `${bare}/`,
+        b: `${fastifyFloor}/`,
+        target: '(what a1 cannot beat)',
+      },
+      {
+        name: 'c2',
+        label: `GET ${BENCH_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
+        a: `${stack}${BENCH_ROUTE}`,
+        b: `${alsFloor}${BENCH_ROUTE}`,
+        target: '(the part of b no tracer on Node 20 avoids)',
       },
       {
         name: 'b2',
