@@ -96,7 +96,10 @@ export async function startTracing(options: TracingOptions): Promise<void> {
         // Outgoing calls only (S3, OTLP excluded by the SDK): the SERVER span of an incoming
         // request is made by the Fastify hook in http.ts, which samples before it does any work.
         new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
-        new PgInstrumentation({ requireParentSpan: true }),
+        // No `pg-pool.connect` span per query: pool waits are what the pool metrics measure
+        // (hanger_db_pool_connections, runbooks/db-pool-saturation.md), and that span cost a traced
+        // query route a sixth of its throughput (docs/benchmarks.md).
+        new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
         new io.IORedisInstrumentation({ requireParentSpan: true }),
       ],
     });
