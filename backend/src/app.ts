@@ -39,6 +39,7 @@ import { responseSerializerCompiler } from './platform/http/serializer';
 import { requestLoggerFactory } from './platform/logging/request-logger';
 import { API_SECURITY_HEADERS, registerSecurityHeaders } from './platform/http/security-headers';
 import { cookiesPlugin } from './platform/http/cookies';
+import { routeTemplatePlugin } from './platform/http/route';
 import type { App } from './platform/http/types';
 import type { Adapters } from './platform/runtime';
 import { LocalDiskStorage } from './platform/storage/local';
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(responseSerializerCompiler);
 
   // 0. Metrics and the request's trace span first, so everything after runs inside them.
+  await app.register(routeTemplatePlugin);
   await app.register(observabilityPlugin, { metrics: adapters.metrics, config });
 
   // 1. External plugins.

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../logging/logger';
+import { UNMATCHED_ROUTE, routeTemplate } from './route';
 
 /**
  * One JSON line per request (Fastify's own pair of lines is off): request id, method, redacted
@@ -11,7 +12,8 @@ import { redactUrl } from '../logging/logger';
  */
 export function registerRequestLog(app: FastifyInstance, log: Logger) {
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
+    const template = routeTemplate(request);
+    const route = template === UNMATCHED_ROUTE ? undefined : template;
     const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
     const status = reply.statusCode;
     const level = status >= 500 ? 'error' : quiet ? 'debug' : 'info';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { UNMATCHED_ROUTE, routeTemplate } from './route';
 
 /**
  * Helmet's headers, computed once. (@fastify/helmet rebuilds the helmet middleware — and re-parses
@@ -51,7 +52,8 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** JSON API responses (and probes) get the API set; pages, the API docs and files get the document set. */
 export function isApiRequest(request: FastifyRequest): boolean {
-  const path = request.routeOptions.url ?? request.url;
+  const template = routeTemplate(request);
+  const path = template === UNMATCHED_ROUTE ? request.url : template;
   return path.startsWith('/api/v1/') || PROBES.has(path);
 }
 

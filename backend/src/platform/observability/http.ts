@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
+import { UNMATCHED_ROUTE, routeTemplate } from '../http/route';
 import type { Metrics } from './metrics';
 import { getTracer, startServerSpan } from './tracing';
 
-/** Route label of requests that matched no route (keeps the label set bounded). */
-export const UNMATCHED_ROUTE = 'unmatched';
+export { UNMATCHED_ROUTE };
 
 /** Probes and scrapes: most of the requests, none of the insight. */
 const UNTRACED_ROUTES = new Set([
@@ -64,7 +64,7 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
     request[kCounted] = false;
     metrics.http.requestFinished(
       request.method,
-      request.routeOptions.url ?? UNMATCHED_ROUTE,
+      routeTemplate(request),
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
@@ -77,12 +77,7 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
     // The client went away: the status Fastify would have sent is unknown; 499 as NGINX logs it.
     if (request[kCounted as never]) {
       (request as TracedRequest)[kCounted] = false;
-      metrics.http.requestFinished(
-        request.method,
-        request.routeOptions.url ?? UNMATCHED_ROUTE,
-        499,
-        0,
-      );
+      metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
     }
     done();
   });
@@ -100,7 +95,7 @@ function registerRequestSpans(app: FastifyInstance) {
   app.decorateRequest(kSpan, null);
   app.decorateRequest(kContext, null);
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const route = routeTemplate(request);
     if (UNTRACED_ROUTES.has(route)) return done();
     const started = startServerSpan(request.headers, `${request.method} ${route}`);
     if (!started) return done();
