@@ -16,7 +16,7 @@ import {
   tokenBody,
   type SessionResponse,
 } from '@hanger/contracts';
-import { CSRF_HEADER, requireUser } from '../../platform/auth/plugin';
+import { CSRF_HEADER, requireUser, signedInSecurity as security } from '../../platform/auth/plugin';
 import { ACCESS_TOKEN_TTL_SEC } from '../../platform/auth/tokens';
 import { AppError } from '../../platform/errors';
 import type { AuthService, ClientMeta, IssuedSession } from './auth.service';
@@ -113,6 +113,7 @@ export const authRoutes: FastifyPluginCallbackZod<{ auth: AuthService; cookies: 
     '/auth/verify-email/resend',
     {
       schema: {
+        security,
         tags,
         summary: 'Send the verification mail again',
         response: { 202: acceptedResponse },
@@ -222,6 +223,7 @@ export const authRoutes: FastifyPluginCallbackZod<{ auth: AuthService; cookies: 
     '/me/sessions',
     {
       schema: {
+        security,
         tags: ['me'],
         summary: 'Devices signed in to my account',
         response: { 200: envelope(z.array(session)) },
@@ -235,7 +237,7 @@ export const authRoutes: FastifyPluginCallbackZod<{ auth: AuthService; cookies: 
 
   app.delete(
     '/me/sessions/:id',
-    { schema: { tags: ['me'], summary: 'End one session', params: idParams } },
+    { schema: { security, tags: ['me'], summary: 'End one session', params: idParams } },
     async (request, reply) => {
       await auth.revokeSession(requireUser(request).userId, request.params.id);
       return reply.status(204).send();
@@ -244,7 +246,7 @@ export const authRoutes: FastifyPluginCallbackZod<{ auth: AuthService; cookies: 
 
   app.delete(
     '/me/sessions',
-    { schema: { tags: ['me'], summary: 'End every session except this one' } },
+    { schema: { security, tags: ['me'], summary: 'End every session except this one' } },
     async (request, reply) => {
       const user = requireUser(request);
       await auth.revokeOtherSessions(user.userId, user.sessionId);

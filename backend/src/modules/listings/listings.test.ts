@@ -160,6 +160,36 @@ describe('listings: items', () => {
       expect(res.statusCode).toBe(401);
     });
 
+    it('answers 401, not 400, to an anonymous request whatever its body, and reads no body', async () => {
+      for (const payload of [{}, { title: 7 }, 'not json']) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/items',
+          headers: { 'content-type': 'application/json' },
+          payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+        });
+        expect(res.statusCode, JSON.stringify(payload)).toBe(401);
+        expect(res.json().error.code).toBe('UNAUTHENTICATED');
+      }
+      // An expired or forged token is a 401 too, before validation.
+      const forged = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: { authorization: 'Bearer not-a-token' },
+        payload: {},
+      });
+      expect(forged.statusCode).toBe(401);
+      // Signed in, the same bad body is a validation error.
+      const signedIn = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/items',
+        headers: { authorization: `Bearer ${seller.accessToken}` },
+        payload: {},
+      });
+      expect(signedIn.statusCode).toBe(400);
+      expect(signedIn.json().error.code).toBe('VALIDATION_FAILED');
+    });
+
     it('normalises brands case-insensitively into one brands row', async () => {
       await newItem({ brand: 'Acne Studios' });
       const b = await newItem({ brand: '  acne   STUDIOS ' });

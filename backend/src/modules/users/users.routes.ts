@@ -10,7 +10,7 @@ import {
   updateMeBody,
   usernameParams,
 } from '@hanger/contracts';
-import { requireUser } from '../../platform/auth/plugin';
+import { requireUser, signedInSecurity as security } from '../../platform/auth/plugin';
 import type { UsersService } from './users.service';
 
 const tags = ['me'];
@@ -22,7 +22,7 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
 ) => {
   app.get(
     '/me',
-    { schema: { tags, summary: 'The signed-in user', response: { 200: envelope(me) } } },
+    { schema: { security, tags, summary: 'The signed-in user', response: { 200: envelope(me) } } },
     async (request) => ({ data: await users.me(requireUser(request).userId) }),
   );
 
@@ -30,6 +30,7 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
     '/me',
     {
       schema: {
+        security,
         tags,
         summary: 'Update my profile; email and password need currentPassword',
         body: updateMeBody,
@@ -44,7 +45,14 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
 
   app.delete(
     '/me',
-    { schema: { tags, summary: 'Delete my account (needs my password)', body: deleteMeBody } },
+    {
+      schema: {
+        security,
+        tags,
+        summary: 'Delete my account (needs my password)',
+        body: deleteMeBody,
+      },
+    },
     async (request, reply) => {
       await users.deleteMe(requireUser(request).userId, request.body.password);
       return reply.status(204).send();
@@ -55,6 +63,7 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
     '/me/export',
     {
       schema: {
+        security,
         tags,
         summary: 'Start an export of my data',
         response: { 202: envelope(exportJob) },
@@ -69,6 +78,7 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
     '/me/exports',
     {
       schema: {
+        security,
         tags,
         summary: 'My recent exports',
         response: { 200: envelope(z.array(exportJob)) },
@@ -81,6 +91,7 @@ export const usersRoutes: FastifyPluginCallbackZod<{ users: UsersService }> = (
     '/me/exports/:id',
     {
       schema: {
+        security,
         tags,
         summary: 'Export status and download link',
         params: idParams,

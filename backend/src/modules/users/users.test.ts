@@ -32,6 +32,16 @@ describe('profiles, my account, export and deletion', () => {
     expect((await t.app.inject({ url: '/api/v1/users/nobody_here' })).statusCode).toBe(404);
   });
 
+  it('answers 401 to my-account routes without a session, before looking at the body', async () => {
+    const patch = await patchMe({}, { displayName: 42, nonsense: true });
+    expect(patch.statusCode).toBe(401);
+    expect(patch.json().error.code).toBe('UNAUTHENTICATED');
+    const del = await t.app.inject({ method: 'DELETE', url: '/api/v1/me', payload: {} });
+    expect(del.statusCode).toBe(401);
+    const sessionsRes = await t.app.inject({ method: 'DELETE', url: '/api/v1/me/sessions/nope' });
+    expect(sessionsRes.statusCode).toBe(401);
+  });
+
   it('updates my profile fields and sizes', async () => {
     const u = await signUp(t, 'quinn');
     const res = await patchMe(u.headers, {

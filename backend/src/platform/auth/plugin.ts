@@ -39,6 +39,24 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * The OpenAPI `security` of a route that needs a signed-in user (a bearer token or the session
+ * cookie). Declaring it is also what makes the check run before the body is read: a request
+ * without a valid session gets 401, whatever it sent (see the `onRoute` hook below).
+ */
+export const signedInSecurity: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
+
+/** Whether a route's declared `security` requires a credential (an empty entry would make it optional). */
+function requiresCredential(security: unknown): boolean {
+  return (
+    Array.isArray(security) &&
+    security.length > 0 &&
+    (security as unknown[]).every(
+      (entry) => entry !== null && typeof entry === 'object' && Object.keys(entry).length > 0,
+    )
+  );
+}
+
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
@@ -77,6 +95,17 @@ export const authPlugin = fp(
       authenticate(request, token, via).then(() => next(), next);
     });
 
+    // A route that declares `security` answers 401 to a request without a valid session before
+    // its body is read or validated: a 400 would describe the route's input to an anonymous caller
+    // and hide the real problem. Route-level onRequest hooks run after the global ones, so the
+    // credential above has been resolved. The handler's own requireUser() stays as the guarantee.
+    app.addHook('onRoute', (route) => {
+      if (!requiresCredential(route.schema?.security)) return;
+      const existing = route.onRequest;
+      const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+      route.onRequest = [...hooks, requireSignedIn];
+    });
+
     async function authenticate(request: FastifyRequest, token: string, via: AuthUser['via']) {
       const result = await opts.tokens.verify(token);
       if (!result.ok) {
@@ -103,6 +132,22 @@ export const authPlugin = fp(
   },
   { name: 'hanger-auth', dependencies: ['hanger-cookies'] },
 );
+
+function requireSignedIn(
+  request: FastifyRequest,
+  _reply: unknown,
+  done: (err?: Error) => void,
+): void {
+  if (request.auth) {
+    done();
+    return;
+  }
+  try {
+    requireUser(request);
+  } catch (err) {
+    done(err as Error);
+  }
+}
 
 export function requireUser(request: FastifyRequest): AuthUser {
   if (request.auth) return request.auth;
