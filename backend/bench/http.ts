@@ -11,8 +11,9 @@
  *       lightest real request, one database round trip.
  *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id
  *       and helmet's API set) with no hooks or logger, against bare node:http: the most (a) could
- *       reach; (c2) the stack with an AsyncLocalStorage entered once and tracing off: the async-hook
- *       cost any OpenTelemetry context propagation pays on Node 20, the floor of (b).
+ *       reach; (c2, c3) the stack with an AsyncLocalStorage entered once and tracing off, on the
+ *       ping and the database routes: the async-hook cost any OpenTelemetry context propagation
+ *       pays on Node 20, the floor of (b) and (b3).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
@@ -307,6 +308,7 @@ async function main() {
       [observed, BENCH_DB_ROUTE],
       [fastifyFloor, '/'],
       [alsFloor, BENCH_ROUTE],
+      [alsFloor, BENCH_DB_ROUTE],
     ] as const) {
       await load(`${base}${p}`, 2, connections); // warm-up (JIT, connection pools)
     }
@@ -354,6 +356,13 @@ async function main() {
         a: `${stack}${BENCH_ROUTE}`,
         b: `${alsFloor}${BENCH_ROUTE}`,
         target: '(the part of b no tracer on Node 20 avoids)',
+      },
+      {
+        name: 'c3',
+        label: `GET ${BENCH_DB_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
+        a: `${stack}${BENCH_DB_ROUTE}`,
+        b: `${alsFloor}${BENCH_DB_ROUTE}`,
+        target: '(the part of b3 no tracer on Node 20 avoids)',
       },
       {
         name: 'b2',
