@@ -138,15 +138,13 @@ function requireSignedIn(
   _reply: unknown,
   done: (err?: Error) => void,
 ): void {
-  if (request.auth) {
-    done();
-    return;
-  }
   try {
     requireUser(request);
   } catch (err) {
     done(err as Error);
+    return;
   }
+  done();
 }
 
 export function requireUser(request: FastifyRequest): AuthUser {

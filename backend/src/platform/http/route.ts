@@ -14,7 +14,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /**
  * The matched route's template (`/api/v1/items/:id`), or `unmatched`. Read once per request: each
  * read of Fastify's `request.routeOptions` builds a fresh 12-field object, and the platform's
- * request-id, log, metrics and span hooks all want the template.
+ * security-header, log, metrics and span hooks all want the template.
  */
 export function routeTemplate(request: FastifyRequest): string {
   request.routeTemplateCache ??= request.routeOptions.url ?? UNMATCHED_ROUTE;

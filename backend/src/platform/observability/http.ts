@@ -4,11 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
-import { UNMATCHED_ROUTE, routeTemplate } from '../http/route';
+import { routeTemplate } from '../http/route';
 import type { Metrics } from './metrics';
 import { getTracer, startServerSpan } from './tracing';
-
-export { UNMATCHED_ROUTE };
 
 /** Probes and scrapes: most of the requests, none of the insight. */
 const UNTRACED_ROUTES = new Set([
