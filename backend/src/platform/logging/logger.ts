@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { traceLogFields } from '../observability/tracing';
+import { mergeTraceFields, traceLogFields } from '../observability/tracing';
 import { redact } from './redact';
 
 /** Query parameters that carry secrets; their values are replaced before a URL is logged. */
@@ -17,6 +17,7 @@ export function loggerOptions(level: string): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     // traceId/spanId of the active span when tracing is on (an empty object otherwise).
     mixin: traceLogFields,
+    mixinMergeStrategy: mergeTraceFields,
     formatters: {
       level: (label) => ({ level: label }),
       // Secrets are censored by platform/logging/redact.ts, not pino's `redact` (see there).

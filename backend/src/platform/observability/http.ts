@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SpanStatusCode, context, type Context, type Span } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
@@ -39,9 +39,10 @@ export interface ObservabilityOptions {
  */
 export const observabilityPlugin = fp<ObservabilityOptions>(
   (app, { metrics, config }, done) => {
-    if (metrics.enabled) registerHttpMetrics(app, metrics);
-    const tracer = getTracer();
-    if (tracer) registerRequestSpans(app);
+    const traced = getTracer() !== undefined;
+    if (metrics.enabled || traced) {
+      registerRequestHooks(app, metrics.enabled ? metrics : undefined, traced);
+    }
     const access = metricsAccess(config);
     if (metrics.enabled && access.kind !== 'hidden') registerMetricsRoute(app, metrics, access);
     done();
@@ -49,67 +50,67 @@ export const observabilityPlugin = fp<ObservabilityOptions>(
   { name: 'hanger-observability' },
 );
 
-function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
-  // Declared, so every request object has the same shape (see registerRequestSpans).
-  app.decorateRequest(kCounted, false);
-  app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    request[kCounted] = true;
-    metrics.http.requestStarted();
-    done();
-  });
-  const finish = (request: TracedRequest, reply: FastifyReply) => {
-    if (!request[kCounted]) return;
-    request[kCounted] = false;
-    metrics.http.requestFinished(
-      request.method,
-      routeTemplate(request),
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-  };
-  app.addHook('onResponse', (request, reply, done) => {
-    finish(request, reply);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    // The client went away: the status Fastify would have sent is unknown; 499 as NGINX logs it.
-    if (request[kCounted as never]) {
-      (request as TracedRequest)[kCounted] = false;
-      metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
-    }
-    done();
-  });
-}
-
 /**
- * The SERVER span of each sampled request, named by the route template (`GET /api/v1/items/:id`)
- * and continuing an inbound `traceparent` (see `startServerSpan`: an unsampled request without one
- * gets no span at all). The handler runs inside the span's context even when it is called from a body
- * stream's 'end' event, so database and cache spans become its children.
+ * One hook per request phase for both the metrics (in flight, duration by route template and
+ * status) and the SERVER span of each sampled request, named by the route template
+ * (`GET /api/v1/items/:id`) and continuing an inbound `traceparent` (see `startServerSpan`: an
+ * unsampled request without one gets no span at all). Each Fastify hook has a cost of its own, so
+ * the two share them.
  */
-function registerRequestSpans(app: FastifyInstance) {
+function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined, traced: boolean) {
   // Declared, so that every request object starts with these fields (Fastify copies declared
-  // fields in its constructor): set only on sampled requests, they would give requests two shapes.
+  // fields in its constructor): set only on some requests, they would give requests two shapes.
+  app.decorateRequest(kCounted, false);
   app.decorateRequest(kSpan, null);
   app.decorateRequest(kContext, null);
+
   app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    const route = routeTemplate(request);
-    if (UNTRACED_ROUTES.has(route)) return done();
-    const started = startServerSpan(request.headers, `${request.method} ${route}`);
-    if (!started) return done();
-    const { span, context: ctx } = started;
-    if (span.isRecording()) {
-      span.setAttributes({
-        'http.request.method': request.method,
-        'http.route': route,
-        'url.path': request.url.split('?', 1)[0],
-        'hanger.request_id': request.id,
-      });
+    if (metrics) {
+      request[kCounted] = true;
+      metrics.http.requestStarted();
     }
-    request[kSpan] = span;
-    request[kContext] = ctx;
-    context.with(ctx, done);
+    const ctx = traced ? startRequestSpan(request) : undefined;
+    if (ctx) context.with(ctx, done);
+    else done();
   });
+
+  app.addHook('onResponse', (request: TracedRequest, reply, done) => {
+    if (metrics && request[kCounted]) {
+      request[kCounted] = false;
+      metrics.http.requestFinished(
+        request.method,
+        routeTemplate(request),
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+    }
+    const span = request[kSpan];
+    if (!span) return done();
+    if (span.isRecording()) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (request.auth?.userId) span.setAttribute('enduser.id', request.auth.userId);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+    // The onResponse hooks after this one (the request log line among them) run in the trace.
+    context.with(request[kContext]!, done);
+  });
+
+  app.addHook('onRequestAbort', (request: TracedRequest, done) => {
+    // The client went away: the status Fastify would have sent is unknown; 499 as NGINX logs it.
+    if (metrics && request[kCounted]) {
+      request[kCounted] = false;
+      metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
+    }
+    request[kSpan]?.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
+    request[kSpan]?.end();
+    done();
+  });
+
+  if (!traced) return;
+  // The request's context does not cross a socket callback by itself (promise-context.ts): a
+  // handler called from the body's 'end' event runs in it through this wrapper. (The response's
+  // 'finish' event is the other such seam, handled in onResponse above.)
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, request: TracedRequest, reply) {
@@ -119,21 +120,26 @@ function registerRequestSpans(app: FastifyInstance) {
         : handler.call(this, request, reply);
     };
   });
-  app.addHook('onResponse', (request: TracedRequest, reply, done) => {
-    const span = request[kSpan];
-    if (span?.isRecording()) {
-      span.setAttribute('http.response.status_code', reply.statusCode);
-      if (request.auth?.userId) span.setAttribute('enduser.id', request.auth.userId);
-      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span?.end();
-    done();
-  });
-  app.addHook('onRequestAbort', (request: TracedRequest, done) => {
-    request[kSpan]?.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
-    request[kSpan]?.end();
-    done();
-  });
+}
+
+/** Starts the request's span when it is traced and sampled; the context to run it in, if any. */
+function startRequestSpan(request: TracedRequest): Context | undefined {
+  const route = routeTemplate(request);
+  if (UNTRACED_ROUTES.has(route)) return undefined;
+  const started = startServerSpan(request.headers, request.method, route);
+  if (!started) return undefined;
+  const { span, context: ctx } = started;
+  if (span.isRecording()) {
+    span.setAttributes({
+      'http.request.method': request.method,
+      'http.route': route,
+      'url.path': request.url.split('?', 1)[0],
+      'hanger.request_id': request.id,
+    });
+  }
+  request[kSpan] = span;
+  request[kContext] = ctx;
+  return ctx;
 }
 
 export type MetricsAccess =

@@ -35,7 +35,9 @@ interface Exposition {
 export class RouteHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  /** route → method → status → series: the three are looked up as they come, no key is built. */
+  private readonly byRoute = new Map<string, Map<string, Map<number, Series>>>();
+  private readonly series: Series[] = [];
 
   readonly name: string;
   readonly help: string;
@@ -55,8 +57,11 @@ export class RouteHistogram {
   }
 
   observe(method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${statusCode} ${method} ${route}`;
-    let series = this.series.get(key);
+    let byMethod = this.byRoute.get(route);
+    if (!byMethod) this.byRoute.set(route, (byMethod = new Map<string, Map<number, Series>>()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Series>()));
+    let series = byStatus.get(statusCode);
     if (!series) {
       series = {
         labels: { method, route, status_code: String(statusCode) },
@@ -64,7 +69,8 @@ export class RouteHistogram {
         sum: 0,
         count: 0,
       };
-      this.series.set(key, series);
+      byStatus.set(statusCode, series);
+      this.series.push(series);
     }
     let i = 0;
     while (i < this.upperBounds.length && seconds > this.upperBounds[i]!) i++;
@@ -75,7 +81,7 @@ export class RouteHistogram {
 
   get(): Promise<Exposition> {
     const values: Sample[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       let cumulative = 0;
       for (let i = 0; i <= this.upperBounds.length; i++) {
         cumulative += s.buckets[i]!;
@@ -99,6 +105,7 @@ export class RouteHistogram {
   }
 
   reset(): void {
-    this.series.clear();
+    this.byRoute.clear();
+    this.series.length = 0;
   }
 }

@@ -108,6 +108,29 @@ describe('tracing (in-memory span exporter)', () => {
     expect(job?.attributes['messaging.destination.name']).toBe('observability');
   });
 
+  it('keeps the trace on the log lines of a request served over a real socket', async () => {
+    // Over a socket (unlike inject) the response's 'finish' event, which runs the onResponse hooks
+    // and writes the request line, fires from a socket callback, outside the request's promises.
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // With a body, so the handler runs from the body's 'end' event.
+    const res = await fetch(`${address}/api/v1/_test/probe/socket`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'x'.repeat(100_000) }),
+    });
+    expect(res.status).toBe(200);
+    await t.settle();
+    const lines = logs.lines();
+    const requestLine = lines.find(
+      (l) => l.msg === 'request' && l.url === '/api/v1/_test/probe/socket',
+    );
+    const enqueued = lines.find((l) => l.msg === 'probe enqueued' && l.marker === 'socket');
+    const jobLine = lines.find((l) => l.msg === 'probe job ran' && l.marker === 'socket');
+    expect(requestLine?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(enqueued?.traceId).toBe(requestLine?.traceId);
+    expect(jobLine?.traceId).toBe(requestLine?.traceId);
+  });
+
   it('continues an inbound W3C traceparent into the request and its job', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const { requestLine, jobLine } = await probe('inbound', {

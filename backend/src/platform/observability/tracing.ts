@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -11,6 +12,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import { createOtlpJsonTraceExporter } from './otlp-json';
+import { PromiseContextManager, activeContext } from './promise-context';
 import type {
   IdGenerator,
   Sampler,
@@ -66,21 +69,21 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     if (options.exporter === 'console') {
       spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
     } else {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-      spanProcessors = [new base.BatchSpanProcessor(new OTLPTraceExporter())];
+      // OTLP/HTTP JSON, as @opentelemetry/exporter-trace-otlp-http, with a cheaper serializer.
+      spanProcessors = [new base.BatchSpanProcessor(await createOtlpJsonTraceExporter())];
     }
   }
   sampler = options.sampler ?? samplerFromEnv(base, process.env);
   notRecord = base.SamplingDecision.NOT_RECORD;
-  ids = new PresetIdGenerator(new base.RandomIdGenerator());
+  ids = new PresetIdGenerator();
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
     sampler,
     idGenerator: ids,
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
-  provider.register();
+  // The promise-hook context manager (see promise-context.ts) and the W3C propagator.
+  provider.register({ contextManager: new PromiseContextManager() });
 
   if (options.instrument !== false) {
     const [{ registerInstrumentations }, { HttpInstrumentation }, { PgInstrumentation }, io] =
@@ -122,16 +125,27 @@ export async function stopTracing(): Promise<void> {
   propagation.disable();
 }
 
+/** What the log mixin returns outside a trace: one shared object, which `mergeTraceFields` skips. */
+const NO_TRACE: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
  * pino mixin: the active span's trace and span ids on every log line written inside a trace.
- * Returns a fresh object every time: pino merges the line's fields into it.
+ * Outside one (tracing off, or an unsampled request) it returns NO_TRACE without a lookup.
  */
-export function traceLogFields(): Record<string, string> {
-  if (!tracer) return {};
-  const span = trace.getSpan(context.active());
-  if (!span) return {};
-  const ctx = span.spanContext();
-  return isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
+export function traceLogFields(): Readonly<Record<string, string>> {
+  if (!tracer) return NO_TRACE;
+  const active = activeContext();
+  if (active === ROOT_CONTEXT) return NO_TRACE;
+  const ctx = trace.getSpan(active)?.spanContext();
+  return ctx && isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : NO_TRACE;
+}
+
+/**
+ * pino's mixinMergeStrategy for `traceLogFields`: the line's own fields win (as by default), and a
+ * line outside a trace is written as it is instead of being copied into a fresh object.
+ */
+export function mergeTraceFields(line: object, fields: object): object {
+  return fields === NO_TRACE ? line : Object.assign(fields, line);
 }
 
 /** The W3C traceparent of the active span, to carry a trace onto the queue; undefined when off. */
@@ -155,13 +169,22 @@ export function currentTraceparent(): string | undefined {
  */
 export function startServerSpan(
   headers: Record<string, unknown>,
-  name: string,
+  method: string,
+  route: string,
 ): { span: Span; context: Context } | undefined {
   if (!tracer || !sampler || !ids) return undefined;
+  const name = `${method} ${route}`;
   let parent = ROOT_CONTEXT;
   if (headers.traceparent === undefined) {
     const traceId = ids.generateTraceId();
-    const decision = sampler.shouldSample(ROOT_CONTEXT, traceId, name, SpanKind.SERVER, {}, []);
+    const decision = sampler.shouldSample(
+      ROOT_CONTEXT,
+      traceId,
+      name,
+      SpanKind.SERVER,
+      NO_ATTRIBUTES,
+      [],
+    );
     if (decision.decision === notRecord) return undefined;
     ids.preset(traceId);
   } else {
@@ -170,6 +193,8 @@ export function startServerSpan(
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   return { span, context: trace.setSpan(parent, span) };
 }
+
+const NO_ATTRIBUTES = Object.freeze({});
 
 /** The W3C sampler names (OTEL_TRACES_SAMPLER), as the SDK reads them; default parentbased_always_on. */
 export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv): Sampler {
@@ -188,22 +213,43 @@ export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv
   return (samplers[env.OTEL_TRACES_SAMPLER ?? ''] ?? samplers.parentbased_always_on!)();
 }
 
-/** Random ids, except that the next trace id can be fixed in advance (see startServerSpan). */
+/**
+ * Random ids cut from a pool of random hex (filled 4 KiB of `crypto.randomBytes` at a time), except
+ * that the next trace id can be fixed in advance (see startServerSpan). The SDK's generator writes
+ * four Math.random() words into a buffer and hex-encodes it through a native call per id, for every
+ * request, sampled or not.
+ */
 class PresetIdGenerator implements IdGenerator {
   #next: string | undefined;
-  constructor(private readonly random: IdGenerator) {}
+  #pool = '';
+  #at = 0;
+
   preset(traceId: string) {
     this.#next = traceId;
   }
   generateTraceId(): string {
     const next = this.#next;
     this.#next = undefined;
-    return next ?? this.random.generateTraceId();
+    return next ?? this.#take(32);
   }
   generateSpanId(): string {
-    return this.random.generateSpanId();
+    return this.#take(16);
+  }
+  #take(chars: number): string {
+    let id: string;
+    do {
+      if (this.#at + chars > this.#pool.length) {
+        this.#pool = randomBytes(4096).toString('hex');
+        this.#at = 0;
+      }
+      id = this.#pool.slice(this.#at, this.#at + chars);
+      this.#at += chars;
+    } while (id === ZEROS.slice(0, chars)); // all-zero ids are invalid (W3C trace-context)
+    return id;
   }
 }
+
+const ZEROS = '0'.repeat(32);
 
 /**
  * Runs a job inside a CONSUMER span that continues the trace of the request that enqueued it
