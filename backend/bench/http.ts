@@ -12,8 +12,8 @@
  *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id
  *       and helmet's API set) with no hooks or logger, against bare node:http: the most (a) could
  *       reach; (c2, c3) the stack with an AsyncLocalStorage entered once and tracing off, on the
- *       ping and the database routes: the async-hook cost any OpenTelemetry context propagation
- *       pays on Node 20, the floor of (b) and (b3).
+ *       ping and the database routes: what the SDK's own context manager would add on Node 20 by
+ *       itself, before any span (why tracing carries its context on promise hooks, ADR 0007).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
@@ -91,8 +91,9 @@ async function serve(mode: string, port: number) {
     return;
   }
   if (process.env.BENCH_ASYNC_LOCAL_STORAGE === 'true') {
-    // Floor for (b): what OpenTelemetry's context propagation costs by itself on Node 20. Entering
-    // an AsyncLocalStorage once turns on the async hooks every later promise and tick pays for.
+    // (c2, c3): what the SDK's AsyncLocalStorage context manager costs by itself on Node 20.
+    // Entering an AsyncLocalStorage once turns on the async hooks every later promise and tick
+    // pays for (ADR 0007).
     const { AsyncLocalStorage } = await import('node:async_hooks');
     new AsyncLocalStorage<boolean>().enterWith(true);
   }
@@ -121,6 +122,21 @@ async function serve(mode: string, port: number) {
 interface Sample {
   rps: number;
   p99Ms: number;
+  requests: number;
+  /** The server process's user + system CPU per request over the run, µs. */
+  cpuUs?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const CLOCK_TICKS =
+  Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** A process's user + system CPU time so far, in seconds (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 function median(xs: number[]): number {
@@ -160,9 +176,10 @@ async function load(url: string, seconds: number, connections: number): Promise<
       url,
     ]);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
     if (/Non-2xx/.test(out)) throw new Error(`non-2xx responses from ${url}:\n${out}`);
-    return { rps, p99Ms: p99 };
+    return { rps, p99Ms: p99, requests };
   }
   const { stdout: out } = await run('npx', [
     '--yes',
@@ -175,12 +192,12 @@ async function load(url: string, seconds: number, connections: number): Promise<
     url,
   ]);
   const r = JSON.parse(out) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p99: number };
     non2xx: number;
   };
   if (r.non2xx > 0) throw new Error(`non-2xx responses from ${url}`);
-  return { rps: r.requests.average, p99Ms: r.latency.p99 };
+  return { rps: r.requests.average, p99Ms: r.latency.p99, requests: r.requests.total };
 }
 
 async function main() {
@@ -189,6 +206,17 @@ async function main() {
   const connections = Number(opts.connections);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
+  /** Server process by origin, to read its CPU time around each run. */
+  const pids = new Map<string, number>();
+  /** One run, with the CPU the server spent on it: on a shared machine whose cores are throttled
+   * from outside, CPU per request moves far less than requests per second. */
+  async function measure(url: string): Promise<Sample> {
+    const pid = pids.get(new URL(url).origin)!;
+    const before = cpuSeconds(pid);
+    const sample = await load(url, seconds, connections);
+    sample.cpuUs = ((cpuSeconds(pid) - before) * 1e6) / sample.requests;
+    return sample;
+  }
 
   // A sink for OTLP/HTTP spans, so tracing pays its full export cost.
   let spansReceived = 0;
@@ -285,7 +313,9 @@ async function main() {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
     });
-    return `http://127.0.0.1:${port}`;
+    const origin = `http://127.0.0.1:${port}`;
+    pids.set(origin, child.pid!);
+    return origin;
   }
 
   try {
@@ -355,14 +385,14 @@ async function main() {
         label: `GET ${BENCH_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
         a: `${stack}${BENCH_ROUTE}`,
         b: `${alsFloor}${BENCH_ROUTE}`,
-        target: '(the part of b no tracer on Node 20 avoids)',
+        target: '(what ADR 0007 avoids)',
       },
       {
         name: 'c3',
         label: `GET ${BENCH_DB_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
         a: `${stack}${BENCH_DB_ROUTE}`,
         b: `${alsFloor}${BENCH_DB_ROUTE}`,
-        target: '(the part of b3 no tracer on Node 20 avoids)',
+        target: '(what ADR 0007 avoids)',
       },
       {
         name: 'b2',
@@ -377,17 +407,19 @@ async function main() {
       const a: Sample[] = [];
       const b: Sample[] = [];
       for (let i = 0; i < rounds; i++) {
-        a.push(await load(c.a, seconds, connections));
-        b.push(await load(c.b, seconds, connections));
+        a.push(await measure(c.a));
+        b.push(await measure(c.b));
         process.stderr.write(
-          `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms\n`,
+          `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms ${a[i]!.cpuUs!.toFixed(1)} µs CPU | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms ${b[i]!.cpuUs!.toFixed(1)} µs CPU\n`,
         );
       }
       const aRps = median(a.map((s) => s.rps));
       const bRps = median(b.map((s) => s.rps));
       const ratio = (bRps / aRps) * 100;
+      const aCpu = median(a.map((s) => s.cpuUs!));
+      const bCpu = median(b.map((s) => s.cpuUs!));
       rows.push(
-        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${c.target} |`,
+        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
       );
     }
     console.log(
@@ -395,8 +427,11 @@ async function main() {
         `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${spansReceived}.`,
         '',
-        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | target |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+        'B/A: throughput of B over A. A/B CPU: CPU per request of A over B, the throughput B would',
+        'keep on equal CPU (the server is the bottleneck; less moved by a throttled machine).',
+        '',
+        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | A µs CPU/req | B µs CPU/req | A/B CPU | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
       ].join('\n'),
     );
