@@ -18,6 +18,26 @@ function capture(level = 'info') {
   return { log: createLogger(level, stream), lines };
 }
 
+describe('logger', () => {
+  it('censors secrets in a logged object whatever its prototype, and leaves the object alone', () => {
+    const { log, lines } = capture();
+    class Credentials {
+      constructor(
+        readonly email: string,
+        readonly password: string,
+      ) {}
+    }
+    const plain = { email: 'a@b.c', password: 'p1' };
+    log.info(plain, 'plain');
+    log.info(new Credentials('a@b.c', 'p2'), 'instance');
+    expect(lines.map((l) => [l.msg, l.password, l.email])).toEqual([
+      ['plain', CENSOR, 'a@b.c'],
+      ['instance', CENSOR, 'a@b.c'],
+    ]);
+    expect(plain.password).toBe('p1');
+  });
+});
+
 describe('redact', () => {
   it('censors secret fields at any depth and credential headers, leaving the input untouched', () => {
     const input = {

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import type { DbMetrics } from './metrics';
 
@@ -48,4 +49,21 @@ export function meterPgPool(pool: Pool, max: number, metrics: DbMetrics): void {
     };
     (client as unknown as { query: QueryFn }).query = timed;
   });
+}
+
+/**
+ * Keeps the caller's trace context through pg-pool's client checkout. `pool.query` takes a client
+ * with `connect(callback)`, and pg-pool calls that callback from `process.nextTick` (an idle
+ * client) or from the new connection's socket event, neither of which carries the context of the
+ * promise-hook context manager (ADR 0007); the pg instrumentation then found no parent span there
+ * and, with `requireParentSpan`, made no span at all. Binding the callback to the caller's context
+ * (only when there is one) puts the query back under the request's span.
+ */
+export function bindPoolCheckouts(pool: Pick<Pool, 'connect'>): void {
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => unknown;
+  pool.connect = ((callback?: unknown) => {
+    if (typeof callback !== 'function') return connect();
+    const active = context.active();
+    return connect(active === ROOT_CONTEXT ? callback : context.bind(active, callback));
+  }) as Pool['connect'];
 }

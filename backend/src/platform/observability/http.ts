@@ -102,8 +102,12 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
       request[kCounted] = false;
       metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
     }
-    request[kSpan]?.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
-    request[kSpan]?.end();
+    const span = request[kSpan];
+    if (span) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
+      span.end();
+      request[kSpan] = null; // an onResponse that still comes must not end it twice
+    }
     done();
   });
 

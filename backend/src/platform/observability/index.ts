@@ -12,10 +12,4 @@ export {
 export { observabilityPlugin, metricsAccess } from './http';
 export { observeJobs } from './jobs';
 export { startOpsServer } from './ops-server';
-export {
-  currentTraceparent,
-  startTracing,
-  stopTracing,
-  tracingActive,
-  traceLogFields,
-} from './tracing';
+export { currentTraceparent, startTracing, stopTracing, tracingActive } from './tracing';

@@ -1,4 +1,4 @@
-import type { HrTime, Link } from '@opentelemetry/api';
+import type { HrTime, Link, SpanKind } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
@@ -102,7 +102,9 @@ function spanJson(span: ReadableSpan): string {
   if (parent?.spanId) json += `,"parentSpanId":"${parent.spanId}"`;
   const traceState = ctx.traceState?.serialize();
   if (traceState !== undefined) json += `,"traceState":${JSON.stringify(traceState)}`;
-  json += `,"name":${JSON.stringify(span.name)},"kind":${span.kind + 1}`;
+  // As the SDK: span kinds are offset by one (OTLP's 0 is "unspecified").
+  const kind = (span.kind as SpanKind | undefined) ?? -1;
+  json += `,"name":${JSON.stringify(span.name)},"kind":${kind + 1}`;
   json += `,"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}"`;
   json += `,"attributes":${attributesJson(span.attributes)}`;
   json += `,"droppedAttributesCount":${span.droppedAttributesCount}`;

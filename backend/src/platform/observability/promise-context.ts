@@ -8,8 +8,14 @@ type Tagged = Promise<unknown> & { [kContext]?: Context };
 
 /** The active context: set by `with`, and by a promise's reaction while it runs. */
 let current: Context = ROOT_CONTEXT;
-/** What a reaction replaced (reactions never nest: V8 runs them one at a time from its queue). */
-let beforeReaction: Context = ROOT_CONTEXT;
+/**
+ * What each running reaction replaced. V8 runs reactions one at a time, so this holds one entry,
+ * but a stack stays right if two managers' hooks are installed at once (tests) or a reaction ever
+ * nests (a `vm` context with its own microtask queue).
+ */
+const saved: Context[] = [];
+/** Managers whose hooks are installed; the last one out resets the active context. */
+let hookedManagers = 0;
 
 /** The active context without the API's global lookup (the log mixin asks on every line). */
 export function activeContext(): Context {
@@ -37,8 +43,8 @@ export function activeContext(): Context {
  * sampled never pays for them.
  */
 export class PromiseContextManager extends AsyncLocalStorageContextManager {
-  /** Removes the hooks (`promiseHooks.createHook` returns a bare `Function` in @types/node). */
-  #stop: Function | undefined; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  /** Removes the hooks. */
+  #stop: (() => void) | undefined;
   #enabled = false;
   #hooked = false;
 
@@ -77,22 +83,28 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
         if (current !== ROOT_CONTEXT) promise[kContext] = current;
       },
       before(promise: Tagged) {
-        beforeReaction = current;
+        saved.push(current);
         current = promise[kContext] ?? ROOT_CONTEXT;
       },
       after() {
-        current = beforeReaction;
+        current = saved.pop() ?? ROOT_CONTEXT;
       },
-    });
+    }) as () => void; // typed as a bare `Function` in @types/node
+    hookedManagers++;
   }
 
   override disable(): this {
-    this.#stop?.();
-    this.#stop = undefined;
+    if (this.#stop) {
+      this.#stop();
+      this.#stop = undefined;
+      hookedManagers--;
+    }
     this.#hooked = false;
     this.#enabled = false;
-    current = ROOT_CONTEXT;
-    beforeReaction = ROOT_CONTEXT;
+    if (hookedManagers === 0) {
+      current = ROOT_CONTEXT;
+      saved.length = 0;
+    }
     return this;
   }
 }

@@ -101,6 +101,23 @@ describe('PromiseContextManager', () => {
     expect(heard).toBe('ee');
   });
 
+  it('stays right with a second manager hooked at the same time', async () => {
+    const second = new PromiseContextManager().enable();
+    try {
+      // Both managers' hooks run on every reaction; the context must still be restored after each.
+      second.with(ctx('other'), () => undefined); // installs the second set of hooks
+      const inside = await manager.with(ctx('x'), async () => {
+        await tick();
+        return seen();
+      });
+      expect(inside).toBe('x');
+      await tick();
+      expect(manager.active()).toBe(ROOT_CONTEXT);
+    } finally {
+      second.disable();
+    }
+  });
+
   it('stops propagating once disabled', async () => {
     manager.disable();
     const value = await manager.with(ctx('off'), async () => {

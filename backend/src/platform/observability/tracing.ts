@@ -98,7 +98,12 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       instrumentations: [
         // Outgoing calls only (S3, OTLP excluded by the SDK): the SERVER span of an incoming
         // request is made by the Fastify hook in http.ts, which samples before it does any work.
-        new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+        // Outgoing spans only under a request or job span: a call from a timer (the OTLP
+        // exporter's own retries, whose suppression does not cross setTimeout) makes none.
+        new HttpInstrumentation({
+          disableIncomingRequestInstrumentation: true,
+          requireParentforOutgoingSpans: true,
+        }),
         // No `pg-pool.connect` span per query: pool waits are what the pool metrics measure
         // (hanger_db_pool_connections, runbooks/db-pool-saturation.md), and that span cost a traced
         // query route a sixth of its throughput (docs/benchmarks.md).
@@ -145,7 +150,11 @@ export function traceLogFields(): Readonly<Record<string, string>> {
  * line outside a trace is written as it is instead of being copied into a fresh object.
  */
 export function mergeTraceFields(line: object, fields: object): object {
-  return fields === NO_TRACE ? line : Object.assign(fields, line);
+  if (fields !== NO_TRACE) return Object.assign(fields, line);
+  // Only a plain object is written as it is: redact.ts leaves class instances alone, and pino's
+  // copy turned them into plain objects that it censors.
+  const proto: unknown = Object.getPrototypeOf(line);
+  return proto === Object.prototype || proto === null ? line : { ...line };
 }
 
 /** The W3C traceparent of the active span, to carry a trace onto the queue; undefined when off. */
