@@ -39,12 +39,7 @@ export function serializeSpans(spans: readonly ReadableSpan[]): string {
       out += firstScope ? '{"scope":' : ',{"scope":';
       firstScope = false;
       out += scopeJson(scope);
-      out += ',"spans":[';
-      for (let i = 0; i < group.length; i++) {
-        if (i > 0) out += ',';
-        out += spanJson(group[i]!);
-      }
-      out += ']';
+      out += `,"spans":${listJson(group, spanJson)}`;
       if (scope.schemaUrl !== undefined) out += `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}`;
       out += '}';
     }

@@ -43,10 +43,9 @@ export function activeContext(): Context {
  * sampled never pays for them.
  */
 export class PromiseContextManager extends AsyncLocalStorageContextManager {
-  /** Removes the hooks. */
+  /** Removes the hooks; set while they are installed. */
   #stop: (() => void) | undefined;
   #enabled = false;
-  #hooked = false;
 
   override active(): Context {
     // Same as activeContext(); a method, as the API calls it.
@@ -59,7 +58,7 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    if (!this.#hooked && this.#enabled && context !== ROOT_CONTEXT) this.#hook();
+    if (this.#stop === undefined && this.#enabled && context !== ROOT_CONTEXT) this.#hook();
     const previous = current;
     current = context;
     try {
@@ -75,7 +74,6 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
   }
 
   #hook() {
-    this.#hooked = true;
     this.#stop = promiseHooks.createHook({
       init(promise: Tagged) {
         // Only promises made inside a context get the field: adding it to every promise cost more
@@ -99,7 +97,6 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
       this.#stop = undefined;
       hookedManagers--;
     }
-    this.#hooked = false;
     this.#enabled = false;
     if (hookedManagers === 0) {
       current = ROOT_CONTEXT;

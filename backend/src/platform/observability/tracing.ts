@@ -12,14 +12,14 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
-import { createOtlpJsonTraceExporter } from './otlp-json';
-import { PromiseContextManager, activeContext } from './promise-context';
 import type {
   IdGenerator,
   Sampler,
   SamplingDecision,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { createOtlpJsonTraceExporter } from './otlp-json';
+import { PromiseContextManager, activeContext } from './promise-context';
 
 /**
  * OpenTelemetry tracing. Off by default and then free: nothing from the SDK is even loaded, the
@@ -253,12 +253,13 @@ class PresetIdGenerator implements IdGenerator {
       }
       id = this.#pool.slice(this.#at, this.#at + chars);
       this.#at += chars;
-    } while (id === ZEROS.slice(0, chars)); // all-zero ids are invalid (W3C trace-context)
+    } while (id === (chars === 32 ? ZERO_TRACE_ID : ZERO_SPAN_ID)); // invalid (W3C trace-context)
     return id;
   }
 }
 
-const ZEROS = '0'.repeat(32);
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 /**
  * Runs a job inside a CONSUMER span that continues the trace of the request that enqueued it
