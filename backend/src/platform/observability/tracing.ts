@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -11,15 +10,10 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
-import type {
-  IdGenerator,
-  Sampler,
-  SamplingDecision,
-  SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createOtlpJsonTraceExporter } from './otlp-json';
 import { PromiseContextManager, activeContext } from './promise-context';
+import { RootDecider, samplerFromEnv } from './sampling';
 
 /**
  * OpenTelemetry tracing. Off by default and then free: nothing from the SDK is even loaded, the
@@ -31,7 +25,9 @@ let shutdownFn: (() => Promise<void>) | undefined;
 /** The provider's sampler, asked before a request's span is made (`startServerSpan`). */
 let sampler: Sampler | undefined;
 let notRecord: SamplingDecision | undefined;
-let ids: PresetIdGenerator | undefined;
+let ids: RootDecider | undefined;
+/** Whether `ids` decides new traces by itself (the sampler came from the environment). */
+let rootsDecidedByIds = false;
 
 export interface TracingOptions {
   serviceName: string;
@@ -73,9 +69,11 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       spanProcessors = [new base.BatchSpanProcessor(await createOtlpJsonTraceExporter())];
     }
   }
-  sampler = options.sampler ?? samplerFromEnv(base, process.env);
+  const fromEnv = samplerFromEnv(base, process.env);
+  sampler = options.sampler ?? fromEnv.sampler;
+  rootsDecidedByIds = options.sampler === undefined;
   notRecord = base.SamplingDecision.NOT_RECORD;
-  ids = new PresetIdGenerator();
+  ids = new RootDecider(fromEnv.rootBound);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
@@ -124,6 +122,7 @@ export async function stopTracing(): Promise<void> {
   sampler = undefined;
   notRecord = undefined;
   ids = undefined;
+  rootsDecidedByIds = false;
   await stop?.();
   trace.disable();
   context.disable();
@@ -170,11 +169,12 @@ export function currentTraceparent(): string | undefined {
  *
  * A request that brings a `traceparent` always gets a span (non-recording when its parent was not
  * sampled), so the caller's decision travels on to the jobs it enqueues. A request without one
- * starts a trace: its trace id is drawn and the sampler asked first, and an unsampled request gets
- * nothing at all (no span, no context, no trace id in its logs; its request id still ties its lines
- * together). Making a span only to drop it cost about a seventh of a small request's throughput
- * (docs/benchmarks.md). The span is then made with the same trace id, so the provider's sampler,
- * asked again, decides the same.
+ * starts a trace, decided before anything is made: an unsampled request gets nothing at all (no
+ * span, no context, no trace id in its logs; its request id still ties its lines together). Making
+ * a span only to drop it cost about a seventh of a small request's throughput (docs/benchmarks.md).
+ * With the environment's sampler the decision is one random word (`RootDecider`, sampling.ts);
+ * with another (tests) the trace id is drawn and the sampler asked. Either way the span is then
+ * made with that trace id, so the provider's sampler, asked again, decides the same.
  */
 export function startServerSpan(
   headers: Record<string, unknown>,
@@ -182,84 +182,29 @@ export function startServerSpan(
   route: string,
 ): { span: Span; context: Context } | undefined {
   if (!tracer || !sampler || !ids) return undefined;
-  const name = `${method} ${route}`;
   let parent = ROOT_CONTEXT;
-  if (headers.traceparent === undefined) {
+  if (headers.traceparent !== undefined) {
+    parent = propagation.extract(ROOT_CONTEXT, headers);
+  } else if (rootsDecidedByIds) {
+    if (!ids.sampleRoot()) return undefined;
+  } else {
     const traceId = ids.generateTraceId();
-    const decision = sampler.shouldSample(
+    const { decision } = sampler.shouldSample(
       ROOT_CONTEXT,
       traceId,
-      name,
+      `${method} ${route}`,
       SpanKind.SERVER,
       NO_ATTRIBUTES,
       [],
     );
-    if (decision.decision === notRecord) return undefined;
+    if (decision === notRecord) return undefined;
     ids.preset(traceId);
-  } else {
-    parent = propagation.extract(ROOT_CONTEXT, headers);
   }
-  const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+  const span = tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER }, parent);
   return { span, context: trace.setSpan(parent, span) };
 }
 
 const NO_ATTRIBUTES = Object.freeze({});
-
-/** The W3C sampler names (OTEL_TRACES_SAMPLER), as the SDK reads them; default parentbased_always_on. */
-export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv): Sampler {
-  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
-  const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
-  const samplers: Record<string, () => Sampler> = {
-    always_on: () => new base.AlwaysOnSampler(),
-    always_off: () => new base.AlwaysOffSampler(),
-    traceidratio: () => new base.TraceIdRatioBasedSampler(ratio),
-    parentbased_always_on: () => new base.ParentBasedSampler({ root: new base.AlwaysOnSampler() }),
-    parentbased_always_off: () =>
-      new base.ParentBasedSampler({ root: new base.AlwaysOffSampler() }),
-    parentbased_traceidratio: () =>
-      new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(ratio) }),
-  };
-  return (samplers[env.OTEL_TRACES_SAMPLER ?? ''] ?? samplers.parentbased_always_on!)();
-}
-
-/**
- * Random ids cut from a pool of random hex (filled 4 KiB of `crypto.randomBytes` at a time), except
- * that the next trace id can be fixed in advance (see startServerSpan). The SDK's generator writes
- * four Math.random() words into a buffer and hex-encodes it through a native call per id, for every
- * request, sampled or not.
- */
-class PresetIdGenerator implements IdGenerator {
-  #next: string | undefined;
-  #pool = '';
-  #at = 0;
-
-  preset(traceId: string) {
-    this.#next = traceId;
-  }
-  generateTraceId(): string {
-    const next = this.#next;
-    this.#next = undefined;
-    return next ?? this.#take(32);
-  }
-  generateSpanId(): string {
-    return this.#take(16);
-  }
-  #take(chars: number): string {
-    let id: string;
-    do {
-      if (this.#at + chars > this.#pool.length) {
-        this.#pool = randomBytes(4096).toString('hex');
-        this.#at = 0;
-      }
-      id = this.#pool.slice(this.#at, this.#at + chars);
-      this.#at += chars;
-    } while (id === (chars === 32 ? ZERO_TRACE_ID : ZERO_SPAN_ID)); // invalid (W3C trace-context)
-    return id;
-  }
-}
-
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
 
 /**
  * Runs a job inside a CONSUMER span that continues the trace of the request that enqueued it

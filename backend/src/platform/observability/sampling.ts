@@ -1,0 +1,139 @@
+import { randomFillSync } from 'node:crypto';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG describe (the W3C names, as the SDK
+ * reads them; default parentbased_always_on), and how it decides a new trace, so that a request
+ * that starts one can be decided without asking it (`RootDecider`).
+ */
+export interface EnvSampler {
+  sampler: Sampler;
+  /**
+   * A new trace is sampled when a uniform random 32-bit word falls below this bound: the ratio
+   * samplers' rule (the XOR of a trace id's four words below the ratio's bound; 2^32 for always
+   * on, 0 for always off). Every sampler the environment can name decides roots this way.
+   */
+  rootBound: number;
+}
+
+export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv): EnvSampler {
+  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+  const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
+  const samplers: Record<string, () => EnvSampler> = {
+    always_on: () => ({ sampler: new base.AlwaysOnSampler(), rootBound: ALL }),
+    always_off: () => ({ sampler: new base.AlwaysOffSampler(), rootBound: 0 }),
+    traceidratio: () => ({
+      sampler: new base.TraceIdRatioBasedSampler(ratio),
+      rootBound: ratioBound(ratio),
+    }),
+    parentbased_always_on: () => ({
+      sampler: new base.ParentBasedSampler({ root: new base.AlwaysOnSampler() }),
+      rootBound: ALL,
+    }),
+    parentbased_always_off: () => ({
+      sampler: new base.ParentBasedSampler({ root: new base.AlwaysOffSampler() }),
+      rootBound: 0,
+    }),
+    parentbased_traceidratio: () => ({
+      sampler: new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(ratio) }),
+      rootBound: ratioBound(ratio),
+    }),
+  };
+  return (samplers[env.OTEL_TRACES_SAMPLER ?? ''] ?? samplers.parentbased_always_on!)();
+}
+
+const ALL = 0x1_0000_0000;
+
+/** TraceIdRatioBasedSampler's upper bound for a ratio in [0, 1] (@opentelemetry/sdk-trace). */
+export function ratioBound(ratio: number): number {
+  return ratio === 1 ? ALL : Math.floor(ratio * 0xffffffff);
+}
+
+/** Random 32-bit words, drawn 4 KiB of `crypto.randomFillSync` at a time. */
+class WordPool {
+  readonly #words = new Uint32Array(1024);
+  #at = this.#words.length;
+
+  next(): number {
+    if (this.#at === this.#words.length) {
+      randomFillSync(this.#words);
+      this.#at = 0;
+    }
+    return this.#words[this.#at++]!;
+  }
+}
+
+/** Eight lowercase hex digits. */
+const hex8 = (word: number) => (word + ALL).toString(16).slice(1);
+
+/**
+ * Trace and span ids from a pool of random words, and the decision for a request that starts a
+ * trace, made on one random word without asking the SDK's sampler.
+ *
+ * The SDK's ratio sampler samples a trace id when the XOR of its four 32-bit words is below the
+ * bound; for a random id that XOR is a uniform random word. So the decision is drawn first, as one
+ * word `w`: not sampled, and nothing else is done (no id, no sampler call, no span). Sampled, and
+ * the trace id is built with three random words `a`, `b`, `c` and `a ^ b ^ c ^ w` as the fourth: a
+ * uniformly random sampled id, whose XOR is `w`, so that the provider's sampler, asked again when
+ * the span is made, decides the same (sampling.unit.test.ts checks it against the SDK's).
+ *
+ * The SDK's own generator writes Math.random() words into a buffer and hex-encodes it with a
+ * native call per id; the sampler then re-checks the id against a regular expression and parses
+ * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
+ */
+export class RootDecider implements IdGenerator {
+  readonly #words = new WordPool();
+  /** The trace id the next `generateTraceId` returns (the decided root's). */
+  #next: string | undefined;
+
+  constructor(private readonly rootBound: number) {}
+
+  /**
+   * Decides a request without a parent: sampled, and the next span's trace id is set to one the
+   * sampler samples (true), or not (false).
+   */
+  sampleRoot(): boolean {
+    const w = this.#words.next();
+    if (w >= this.rootBound) return false;
+    let a: number, b: number, c: number, d: number;
+    do {
+      a = this.#words.next();
+      b = this.#words.next();
+      c = this.#words.next();
+      d = (a ^ b ^ c ^ w) >>> 0;
+    } while ((a | b | c | d) === 0); // the all-zero id is invalid (W3C trace-context)
+    this.#next = hex8(a) + hex8(b) + hex8(c) + hex8(d);
+    return true;
+  }
+
+  /** Sets the trace id the next `generateTraceId` returns (a root decided by the sampler). */
+  preset(traceId: string): void {
+    this.#next = traceId;
+  }
+
+  generateTraceId(): string {
+    const next = this.#next;
+    if (next !== undefined) {
+      this.#next = undefined;
+      return next;
+    }
+    let a: number, b: number, c: number, d: number;
+    do {
+      a = this.#words.next();
+      b = this.#words.next();
+      c = this.#words.next();
+      d = this.#words.next();
+    } while ((a | b | c | d) === 0);
+    return hex8(a) + hex8(b) + hex8(c) + hex8(d);
+  }
+
+  generateSpanId(): string {
+    let a: number, b: number;
+    do {
+      a = this.#words.next();
+      b = this.#words.next();
+    } while ((a | b) === 0);
+    return hex8(a) + hex8(b);
+  }
+}

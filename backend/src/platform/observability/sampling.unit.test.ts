@@ -1,0 +1,97 @@
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import * as base from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { RootDecider, ratioBound, samplerFromEnv } from './sampling';
+
+const sampledBy = (sampler: base.Sampler, traceId: string) =>
+  sampler.shouldSample(ROOT_CONTEXT, traceId, 'GET /', SpanKind.SERVER, {}, []).decision ===
+  base.SamplingDecision.RECORD_AND_SAMPLED;
+
+/** The XOR of a trace id's four 32-bit words. */
+const wordsXor = (traceId: string) =>
+  [0, 8, 16, 24].reduce((x, i) => (x ^ parseInt(traceId.slice(i, i + 8), 16)) >>> 0, 0);
+
+/** Draws roots; the trace ids of the sampled ones. */
+function drawRoots(decider: RootDecider, n: number): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) if (decider.sampleRoot()) ids.push(decider.generateTraceId());
+  return ids;
+}
+
+describe('samplerFromEnv', () => {
+  it.each([
+    ['always_on', undefined, 'AlwaysOnSampler', 2 ** 32],
+    ['always_off', undefined, 'AlwaysOffSampler', 0],
+    ['traceidratio', '0.25', 'TraceIdRatioBased{0.25}', Math.floor(0.25 * 0xffffffff)],
+    ['parentbased_always_on', undefined, 'ParentBased{root=AlwaysOnSampler', 2 ** 32],
+    ['parentbased_always_off', undefined, 'ParentBased{root=AlwaysOffSampler', 0],
+    ['parentbased_traceidratio', '0.1', 'root=TraceIdRatioBased{0.1}', ratioBound(0.1)],
+    // Unknown names and bad ratios fall back as the SDK's own reading of the variables does.
+    [undefined, undefined, 'ParentBased{root=AlwaysOnSampler', 2 ** 32],
+    ['parentbased_traceidratio', '7', 'root=TraceIdRatioBased{1}', 2 ** 32],
+  ])('%s (arg %s)', (name, arg, description, bound) => {
+    const { sampler, rootBound } = samplerFromEnv(base, {
+      OTEL_TRACES_SAMPLER: name,
+      OTEL_TRACES_SAMPLER_ARG: arg,
+    });
+    expect(sampler.toString()).toContain(description);
+    expect(rootBound).toBe(bound);
+  });
+});
+
+describe('RootDecider', () => {
+  it.each([0.01, 0.1, 0.5, 0.9])(
+    'samples a ratio of %s of new traces, with ids the SDK ratio sampler samples too',
+    (ratio) => {
+      const { sampler, rootBound } = samplerFromEnv(base, {
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: String(ratio),
+      });
+      const plain = new base.TraceIdRatioBasedSampler(ratio);
+      const n = 40_000;
+      const ids = drawRoots(new RootDecider(rootBound), n);
+      // Binomial: the observed rate is within 6 standard deviations (fails ~1 run in 10^9).
+      const sd = Math.sqrt((ratio * (1 - ratio)) / n);
+      expect(Math.abs(ids.length / n - ratio)).toBeLessThan(6 * sd);
+      expect(ids.every((id) => sampledBy(sampler, id) && sampledBy(plain, id))).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+      // And they are any of the sampled ids, not a few of them: their words' XOR (what the sampler
+      // compares) is spread evenly below the bound (uniform: mean bound/2, sd bound/sqrt(12 n)).
+      const xors = ids.map(wordsXor);
+      const mean = xors.reduce((sum, x) => sum + x, 0) / xors.length;
+      expect(Math.abs(mean - rootBound / 2)).toBeLessThan(
+        (6 * rootBound) / Math.sqrt(12 * xors.length),
+      );
+    },
+  );
+
+  it('samples every new trace with always_on and none with always_off', () => {
+    const on = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_on' });
+    expect(drawRoots(new RootDecider(on.rootBound), 1000)).toHaveLength(1000);
+    const ratioOne = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'traceidratio' });
+    const ids = drawRoots(new RootDecider(ratioOne.rootBound), 1000);
+    expect(ids).toHaveLength(1000);
+    expect(ids.every((id) => sampledBy(ratioOne.sampler, id))).toBe(true);
+    const off = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' });
+    expect(drawRoots(new RootDecider(off.rootBound), 1000)).toHaveLength(0);
+  });
+
+  it('makes valid, distinct W3C ids, and hands out a decided or preset trace id once', () => {
+    const ids = new RootDecider(2 ** 32);
+    const traceIds = Array.from({ length: 5000 }, () => ids.generateTraceId());
+    const spanIds = Array.from({ length: 5000 }, () => ids.generateSpanId());
+    expect(traceIds.every((id) => /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id))).toBe(true);
+    expect(spanIds.every((id) => /^[0-9a-f]{16}$/.test(id) && !/^0+$/.test(id))).toBe(true);
+    expect(new Set(traceIds).size).toBe(traceIds.length);
+    expect(new Set(spanIds).size).toBe(spanIds.length);
+    // Every hex digit position varies (the words are not left short of eight digits).
+    for (let i = 0; i < 32; i++) expect(new Set(traceIds.map((id) => id[i])).size).toBe(16);
+
+    ids.preset('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(ids.generateTraceId()).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(ids.generateTraceId()).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(ids.sampleRoot()).toBe(true);
+    const decided = ids.generateTraceId();
+    expect(ids.generateTraceId()).not.toBe(decided);
+  });
+});
