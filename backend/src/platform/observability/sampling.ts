@@ -50,22 +50,41 @@ export function ratioBound(ratio: number): number {
   return ratio === 1 ? ALL : Math.floor(ratio * 0xffffffff);
 }
 
-/** Random 32-bit words, drawn 4 KiB of `crypto.randomFillSync` at a time. */
-class WordPool {
+/** Random 32-bit words and random hex, each drawn 4 KiB of `crypto.randomFillSync` at a time. */
+class RandomPool {
   readonly #words = new Uint32Array(1024);
-  #at = this.#words.length;
+  #word = this.#words.length;
+  readonly #bytes = Buffer.alloc(4096);
+  #hex = '';
+  #char = 0;
 
-  next(): number {
-    if (this.#at === this.#words.length) {
+  word(): number {
+    if (this.#word === this.#words.length) {
       randomFillSync(this.#words);
-      this.#at = 0;
+      this.#word = 0;
     }
-    return this.#words[this.#at++]!;
+    return this.#words[this.#word++]!;
+  }
+
+  /** `chars` random lowercase hex digits, cut from one long string (no formatting per id). */
+  hex(chars: number): string {
+    if (this.#char + chars > this.#hex.length) {
+      this.#hex = randomFillSync(this.#bytes).toString('hex');
+      this.#char = 0;
+    }
+    return this.#hex.slice(this.#char, (this.#char += chars));
   }
 }
 
-/** Eight lowercase hex digits. */
-const hex8 = (word: number) => (word + ALL).toString(16).slice(1);
+/** Two hex digits for every byte value. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Eight lowercase hex digits (Number#toString(16) goes through a floating-point path). */
+const hex8 = (word: number) =>
+  BYTE_HEX[word >>> 24]! +
+  BYTE_HEX[(word >>> 16) & 0xff]! +
+  BYTE_HEX[(word >>> 8) & 0xff]! +
+  BYTE_HEX[word & 0xff]!;
 
 /**
  * Trace and span ids from a pool of random words, and the decision for a request that starts a
@@ -83,7 +102,7 @@ const hex8 = (word: number) => (word + ALL).toString(16).slice(1);
  * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
  */
 export class RootDecider implements IdGenerator {
-  readonly #words = new WordPool();
+  readonly #random = new RandomPool();
   /** The trace id the next `generateTraceId` returns (the decided root's). */
   #next: string | undefined;
 
@@ -94,16 +113,19 @@ export class RootDecider implements IdGenerator {
    * sampler samples (true), or not (false).
    */
   sampleRoot(): boolean {
-    const w = this.#words.next();
+    const w = this.#random.word();
     if (w >= this.rootBound) return false;
-    let a: number, b: number, c: number, d: number;
+    let abc: string, d: number;
     do {
-      a = this.#words.next();
-      b = this.#words.next();
-      c = this.#words.next();
-      d = (a ^ b ^ c ^ w) >>> 0;
-    } while ((a | b | c | d) === 0); // the all-zero id is invalid (W3C trace-context)
-    this.#next = hex8(a) + hex8(b) + hex8(c) + hex8(d);
+      abc = this.#random.hex(24);
+      d =
+        (parseInt(abc.slice(0, 8), 16) ^
+          parseInt(abc.slice(8, 16), 16) ^
+          parseInt(abc.slice(16, 24), 16) ^
+          w) >>>
+        0;
+    } while (d === 0 && abc === ZERO_ABC); // the all-zero id is invalid (W3C trace-context)
+    this.#next = abc + hex8(d);
     return true;
   }
 
@@ -118,22 +140,21 @@ export class RootDecider implements IdGenerator {
       this.#next = undefined;
       return next;
     }
-    let a: number, b: number, c: number, d: number;
-    do {
-      a = this.#words.next();
-      b = this.#words.next();
-      c = this.#words.next();
-      d = this.#words.next();
-    } while ((a | b | c | d) === 0);
-    return hex8(a) + hex8(b) + hex8(c) + hex8(d);
+    return this.#nonZeroHex(32);
   }
 
   generateSpanId(): string {
-    let a: number, b: number;
-    do {
-      a = this.#words.next();
-      b = this.#words.next();
-    } while ((a | b) === 0);
-    return hex8(a) + hex8(b);
+    return this.#nonZeroHex(16);
+  }
+
+  #nonZeroHex(chars: number): string {
+    let id: string;
+    do id = this.#random.hex(chars);
+    while (id === (chars === 32 ? ZERO_TRACE_ID : ZERO_SPAN_ID)); // invalid (W3C trace-context)
+    return id;
   }
 }
+
+const ZERO_ABC = '0'.repeat(24);
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
