@@ -1,4 +1,5 @@
-import { TraceFlags, trace } from '@opentelemetry/api';
+import { INVALID_TRACEID, ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
   SamplingDecision,
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { outboxJobs } from '../outbox/outbox.table';
-import { startTracing, stopTracing } from './tracing';
+import { startTracing, stopTracing, traceLogFields } from './tracing';
 
 declare module '../queue/types' {
   interface JobMap {
@@ -174,5 +175,18 @@ describe('tracing (in-memory span exporter)', () => {
     expect(a.requestLine?.traceId).not.toBe(b.requestLine?.traceId);
     expect(a.jobLine?.traceId).toBe(a.requestLine?.traceId);
     expect(b.jobLine?.traceId).toBe(b.requestLine?.traceId);
+  });
+
+  it("writes no trace id on a line logged under a suppressed span (the exporter's own calls)", () => {
+    const tracer = trace.getTracer('hanger-test');
+    const suppressed = tracer.startSpan('exporter call', {}, suppressTracing(ROOT_CONTEXT));
+    expect(suppressed.spanContext().traceId).toBe(INVALID_TRACEID);
+    expect(context.with(trace.setSpan(ROOT_CONTEXT, suppressed), traceLogFields)).toEqual({});
+    const real = tracer.startSpan('real');
+    expect(context.with(trace.setSpan(ROOT_CONTEXT, real), traceLogFields)).toEqual({
+      traceId: real.spanContext().traceId,
+      spanId: real.spanContext().spanId,
+    });
+    real.end();
   });
 });
