@@ -45,6 +45,14 @@ function sampleSpans(): ReadableSpan[] {
         tags: ['a', 'b'],
         codes: [1, 2.5],
         flags: [true, false],
+        // Everything JSON.stringify escapes, and what it leaves alone (DEL, emoji, non-ASCII).
+        'key "quoted" \\ back': 'tab\t nul\u0000 del\u007f 😀 lone\ud800 low\udc00 \\ "q"',
+        'lone.surrogate': 'x\ud800y',
+        'no.escape': 'ok 😀 é \u007f',
+        infinite: Number.POSITIVE_INFINITY,
+        'negative.zero': -0,
+        negative: -42,
+        tiny: 1e-7,
       },
       links: [
         { context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 0 } },
@@ -64,7 +72,8 @@ function sampleSpans(): ReadableSpan[] {
   );
   server.addEvent('no attributes');
   server.addEvent('with attributes', { attempt: 2, note: 'ünïcødé' }, [1_700_000_000, 5]);
-  server.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+  server.addEvent('escaped "event"\n');
+  server.setStatus({ code: SpanStatusCode.ERROR, message: 'boom "quoted"\\' });
   const child = a.startSpan(
     'pg.query',
     { kind: SpanKind.CLIENT },
