@@ -1,8 +1,7 @@
 import type { HrTime, Link, SpanKind } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import type { IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OTLP/HTTP JSON for a batch of spans, written straight into a string.
@@ -206,34 +205,4 @@ function nanos([seconds, ns]: HrTime): string {
   const n = Math.trunc(ns);
   if (s > 0 && n >= 0 && n < 1e9) return `${s}${String(n).padStart(9, '0')}`;
   return (BigInt(s) * 1_000_000_000n + BigInt(n)).toString();
-}
-
-/**
- * The OTLP/HTTP JSON span exporter of `@opentelemetry/exporter-trace-otlp-http` (configured by the
- * same OTEL_EXPORTER_OTLP_* variables, with its retries, timeout and compression) writing its
- * requests with `serializeSpans`.
- */
-export async function createOtlpJsonTraceExporter(): Promise<SpanExporter> {
-  const [{ OTLPExporterBase }, http, { JsonTraceSerializer, TraceExporterMetricsHelper }] =
-    await Promise.all([
-      import('@opentelemetry/otlp-exporter-base'),
-      import('@opentelemetry/otlp-exporter-base/node-http'),
-      import('@opentelemetry/otlp-transformer'),
-    ]);
-  const serializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-    serializeRequest: (spans) => Buffer.from(serializeSpans(spans)),
-    deserializeResponse: (body) => JsonTraceSerializer.deserializeResponse(body),
-  };
-  const options = http.convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', {
-    'Content-Type': 'application/json',
-  });
-  return new OTLPExporterBase<ReadableSpan[]>(
-    http.createOtlpHttpExportDelegate(
-      options,
-      serializer,
-      'otlp_http_span_exporter',
-      TraceExporterMetricsHelper,
-      undefined,
-    ),
-  );
 }

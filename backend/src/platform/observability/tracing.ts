@@ -11,7 +11,6 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createOtlpJsonTraceExporter } from './otlp-json';
 import { PromiseContextManager, activeContext } from './promise-context';
 import { RootDecider, samplerFromEnv } from './sampling';
 
@@ -66,7 +65,8 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
     } else {
       // OTLP/HTTP JSON, as @opentelemetry/exporter-trace-otlp-http, with a cheaper serializer.
-      spanProcessors = [new base.BatchSpanProcessor(await createOtlpJsonTraceExporter())];
+      const { createOtlpJsonTraceExporter } = await import('./otlp-export');
+      spanProcessors = [new base.BatchSpanProcessor(createOtlpJsonTraceExporter())];
     }
   }
   const fromEnv = samplerFromEnv(base, process.env);

@@ -1,0 +1,50 @@
+// The OTLP/HTTP span export, on a worker thread (ADR 0008). The main thread serializes each batch
+// (otlp-json.ts) and posts its bytes here; this thread sends them with the SDK's own HTTP export
+// delegate, so OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, compression, certificates) and its
+// retries apply as in @opentelemetry/exporter-trace-otlp-http, and answers with the export result.
+//
+// Plain JavaScript: a worker does not inherit the main thread's TypeScript loader on Node 20.
+import { parentPort } from 'node:worker_threads';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+
+if (!parentPort) throw new Error('otlp-export-worker.mjs runs as a worker thread');
+const port = parentPort;
+
+/** The request body arrives serialized; responses are read as the SDK's JSON exporter reads them. */
+const serializer = {
+  serializeRequest: (body) => body,
+  deserializeResponse: (data) => JsonTraceSerializer.deserializeResponse(data),
+};
+const options = convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', {
+  'Content-Type': 'application/json',
+});
+const exporter = new OTLPExporterBase(
+  createOtlpHttpExportDelegate(
+    options,
+    serializer,
+    'otlp_http_span_exporter',
+    TraceExporterMetricsHelper,
+    undefined,
+  ),
+);
+
+port.on('message', (message) => {
+  if (message.type === 'export') {
+    exporter.export(message.body, (result) => {
+      port.postMessage({
+        type: 'result',
+        id: message.id,
+        code: result.code,
+        error: result.error ? String(result.error.message ?? result.error) : undefined,
+      });
+    });
+  } else if (message.type === 'shutdown') {
+    // Waits for the exports in flight (and their retries), then lets the thread end.
+    exporter.shutdown().finally(() => port.close());
+  }
+});

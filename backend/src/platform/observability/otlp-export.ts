@@ -1,0 +1,103 @@
+import { Worker } from 'node:worker_threads';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { serializeSpans } from './otlp-json';
+
+/**
+ * The OTLP/HTTP JSON span exporter, configured by the same OTEL_EXPORTER_OTLP_* variables as
+ * `@opentelemetry/exporter-trace-otlp-http` (with its retries, timeout and compression): each batch
+ * is written here with `serializeSpans` and sent from a worker thread (ADR 0008).
+ */
+export function createOtlpJsonTraceExporter(): SpanExporter {
+  return new WorkerSpanExporter(new URL('./otlp-export-worker.mjs', import.meta.url));
+}
+
+/**
+ * A span exporter whose HTTP requests are made on a worker thread (`otlp-export-worker.mjs`).
+ *
+ * Why a thread: sending from the main thread runs Node's HTTP client through the same functions as
+ * the server's responses (OutgoingMessage's write and end, stream and event-emitter code). Each
+ * export fed them a second kind of object, and their optimized code was thrown away and ran
+ * unoptimized for a while: about 20k instructions per request on the ping route at a 10 % sampler,
+ * more than everything else tracing does (callgrind, docs/benchmarks.md). The worker has its own
+ * heap and JIT, so the server's code never sees a client request; only the batch's bytes cross
+ * (transferred, not copied).
+ */
+export class WorkerSpanExporter implements SpanExporter {
+  readonly #worker: Worker;
+  /** Result callbacks of the exports in flight, by id. */
+  readonly #pending = new Map<number, (result: ExportResult) => void>();
+  #nextId = 0;
+  /** Set once the worker is gone (shut down, or failed): later exports fail at once. */
+  #gone: Error | undefined;
+  /** Called when the last export in flight settles (forceFlush). */
+  #drained: (() => void)[] = [];
+
+  constructor(script: URL) {
+    // No inherited execArgv: the parent's --import hooks (tsx, the tracing preload) are not for it.
+    this.#worker = new Worker(script, { execArgv: [] });
+    // Exports are flushed by shutdown (stopTracing); an idle exporter keeps no process alive.
+    this.#worker.unref();
+    this.#worker.on('message', (message: WorkerResult) => {
+      if (message.type !== 'result') return;
+      const done = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      done?.(
+        message.code === ExportResultCode.SUCCESS
+          ? { code: ExportResultCode.SUCCESS }
+          : { code: ExportResultCode.FAILED, error: new Error(message.error ?? 'export failed') },
+      );
+      this.#settle();
+    });
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', () => this.#fail(new Error('the OTLP export worker has stopped')));
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.#gone) {
+      resultCallback({ code: ExportResultCode.FAILED, error: this.#gone });
+      return;
+    }
+    // A Uint8Array of its own (not a slice of Buffer's shared pool), so it can be transferred.
+    const body = new TextEncoder().encode(serializeSpans(spans));
+    const id = this.#nextId++;
+    this.#pending.set(id, resultCallback);
+    this.#worker.postMessage({ type: 'export', id, body }, [body.buffer]);
+  }
+
+  /** Resolves when every export in flight has its result. */
+  forceFlush(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Waits for the exports in flight, then stops the worker. */
+  async shutdown(): Promise<void> {
+    if (this.#gone) return;
+    await this.forceFlush();
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    this.#worker.postMessage({ type: 'shutdown' });
+    await exited;
+  }
+
+  #settle() {
+    if (this.#pending.size > 0) return;
+    const waiting = this.#drained;
+    this.#drained = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  #fail(err: Error) {
+    this.#gone ??= err;
+    for (const done of this.#pending.values()) done({ code: ExportResultCode.FAILED, error: err });
+    this.#pending.clear();
+    this.#settle();
+  }
+}
+
+interface WorkerResult {
+  type: 'result';
+  id: number;
+  code: ExportResultCode;
+  error?: string;
+}

@@ -1,0 +1,110 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOtlpJsonTraceExporter } from './otlp-export';
+import { serializeSpans } from './otlp-json';
+
+function someSpans(): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'hanger-test' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('hanger');
+  tracer.startSpan('GET /api/v1/items/:id', { attributes: { 'http.route': '/x' } }).end();
+  tracer.startSpan('job listing.index').end();
+  return memory.getFinishedSpans();
+}
+
+interface Received {
+  path: string | undefined;
+  contentType: string | undefined;
+  body: string;
+}
+
+describe('the OTLP span exporter (worker thread)', () => {
+  const received: Received[] = [];
+  /** What the collector answers next. */
+  let status = 200;
+  let collector: http.Server;
+  const previous = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+
+  beforeAll(async () => {
+    collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({
+          path: req.url,
+          contentType: req.headers['content-type'],
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    // The worker reads the environment as it starts, as the SDK exporter would.
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    if (previous === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = previous;
+    await new Promise((resolve) => collector.close(resolve));
+  });
+
+  const exportOnce = (
+    exporter: ReturnType<typeof createOtlpJsonTraceExporter>,
+    spans: ReadableSpan[],
+  ) => new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+
+  it('posts each batch, as serialized, to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces', async () => {
+    const exporter = createOtlpJsonTraceExporter();
+    const spans = someSpans();
+    const result = await exportOnce(exporter, spans);
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    const last = received.at(-1)!;
+    expect(last.path).toBe('/v1/traces');
+    expect(last.contentType).toBe('application/json');
+    expect(last.body).toBe(serializeSpans(spans));
+
+    // Two batches in flight at once each get their own result; forceFlush waits for both.
+    const before = received.length;
+    const results: ExportResult[] = [];
+    exporter.export(someSpans(), (r) => results.push(r));
+    exporter.export(someSpans(), (r) => results.push(r));
+    await exporter.forceFlush();
+    expect(results.map((r) => r.code)).toEqual([
+      ExportResultCode.SUCCESS,
+      ExportResultCode.SUCCESS,
+    ]);
+    expect(received.length).toBe(before + 2);
+    await exporter.shutdown();
+  });
+
+  it('reports a rejected batch as failed, and fails at once after shutdown', async () => {
+    const exporter = createOtlpJsonTraceExporter();
+    status = 400; // not retryable
+    try {
+      const rejected = await exportOnce(exporter, someSpans());
+      expect(rejected.code).toBe(ExportResultCode.FAILED);
+      expect(rejected.error?.message).toMatch(/400|Bad Request/);
+    } finally {
+      status = 200;
+    }
+    await exporter.shutdown();
+    const before = received.length;
+    const after = await exportOnce(exporter, someSpans());
+    expect(after.code).toBe(ExportResultCode.FAILED);
+    expect(received.length).toBe(before);
+    await exporter.shutdown(); // a second shutdown is harmless
+  });
+});
