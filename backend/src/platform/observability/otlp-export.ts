@@ -8,7 +8,7 @@ import { serializeSpans } from './otlp-json';
  * `@opentelemetry/exporter-trace-otlp-http` (with its retries, timeout and compression): each batch
  * is written here with `serializeSpans` and sent from a worker thread (ADR 0008).
  */
-export function createOtlpJsonTraceExporter(): SpanExporter {
+export function createOtlpJsonTraceExporter(): WorkerSpanExporter {
   return new WorkerSpanExporter(new URL('./otlp-export-worker.mjs', import.meta.url));
 }
 

@@ -9,8 +9,9 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOtlpJsonTraceExporter } from './otlp-export';
+import { WorkerSpanExporter, createOtlpJsonTraceExporter } from './otlp-export';
 import { serializeSpans } from './otlp-json';
+import { diagLogger, type DiagSink } from './tracing';
 
 function someSpans(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -106,5 +107,37 @@ describe('the OTLP span exporter (worker thread)', () => {
     expect(after.code).toBe(ExportResultCode.FAILED);
     expect(received.length).toBe(before);
     await exporter.shutdown(); // a second shutdown is harmless
+  });
+
+  it('fails the batches of a worker that stopped, rather than losing them silently', async () => {
+    const exporter = new WorkerSpanExporter(
+      new URL('data:text/javascript,throw new Error("worker boom")'),
+    );
+    const first = await exportOnce(exporter, someSpans());
+    expect(first.code).toBe(ExportResultCode.FAILED);
+    expect(first.error?.message).toMatch(/worker boom|stopped/);
+    const next = await exportOnce(exporter, someSpans());
+    expect(next.code).toBe(ExportResultCode.FAILED);
+    await exporter.shutdown();
+  });
+});
+
+describe('diagLogger', () => {
+  it("writes the SDK's warnings and errors to the log, its Error as err, and drops the rest", () => {
+    const lines: { level: string; fields: object; message: string }[] = [];
+    const log = {
+      warn: (fields: object, message: string) => lines.push({ level: 'warn', fields, message }),
+      error: (fields: object, message: string) => lines.push({ level: 'error', fields, message }),
+    } as unknown as DiagSink;
+    const diag = diagLogger(log);
+    const err = new Error('connect ECONNREFUSED');
+    diag.error('export failed', 'detail', err);
+    diag.warn('dropped 3 spans');
+    diag.info('started');
+    diag.debug('items to be sent');
+    expect(lines).toEqual([
+      { level: 'error', fields: { err }, message: 'opentelemetry: export failed' },
+      { level: 'warn', fields: {}, message: 'opentelemetry: dropped 3 spans' },
+    ]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { register } from 'node:module';
 import { loadConfig } from '../../config';
+import { createLogger } from '../logging/logger';
 import { pinTickObjectShape } from '../process/tick-shape';
 import { INSTRUMENTED_PACKAGES, startTracing } from './tracing';
 
@@ -28,5 +29,6 @@ if (config?.observability.tracing.enabled) {
   await startTracing({
     serviceName: config.observability.tracing.serviceName,
     exporter: config.observability.tracing.exporter,
+    log: createLogger(config.logLevel),
   });
 }

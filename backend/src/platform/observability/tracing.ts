@@ -1,16 +1,20 @@
 import {
+  DiagLogLevel,
+  INVALID_TRACEID,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   context,
-  INVALID_TRACEID,
+  diag,
   propagation,
   trace,
   type Context,
+  type DiagLogger,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Logger } from 'pino';
 import { PromiseContextManager, activeContext } from './promise-context';
 import { RootDecider, samplerFromEnv } from './sampling';
 
@@ -38,6 +42,26 @@ export interface TracingOptions {
   instrument?: boolean;
   /** Replaces the sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG describe (tests). */
   sampler?: Sampler;
+  /** Where the SDK's own warnings and errors go (a failed export, say); unset, nowhere. */
+  log?: DiagSink;
+}
+
+/** The two levels of a logger the SDK's diagnostics are written at. */
+export type DiagSink = Pick<Logger, 'warn' | 'error'>;
+
+/**
+ * The OpenTelemetry diagnostic logger, writing warnings and errors to the application's log (the
+ * first Error among the arguments as `err`); the SDK's info, debug and verbose chatter is dropped.
+ */
+export function diagLogger(log: DiagSink): DiagLogger {
+  const write =
+    (level: 'warn' | 'error') =>
+    (message: string, ...args: unknown[]) => {
+      const err = args.find((arg) => arg instanceof Error);
+      log[level](err ? { err } : {}, `opentelemetry: ${message}`);
+    };
+  const drop = () => {};
+  return { error: write('error'), warn: write('warn'), info: drop, debug: drop, verbose: drop };
 }
 
 /** The packages the instrumentations patch (preload.ts limits the ESM loader hook to these). */
@@ -80,6 +104,13 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     sampler,
     idGenerator: ids,
   });
+  if (options.log) {
+    // A failed export, a worker that stopped: visible, as the rest of the process's problems are.
+    diag.setLogger(diagLogger(options.log), {
+      logLevel: DiagLogLevel.WARN,
+      suppressOverrideMessage: true,
+    });
+  }
   // The promise-hook context manager (see promise-context.ts) and the W3C propagator.
   provider.register({ contextManager: new PromiseContextManager() });
 
@@ -127,6 +158,7 @@ export async function stopTracing(): Promise<void> {
   trace.disable();
   context.disable();
   propagation.disable();
+  diag.disable();
 }
 
 /** What the log mixin returns outside a trace: one shared object, which `mergeTraceFields` skips. */
