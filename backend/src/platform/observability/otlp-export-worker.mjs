@@ -5,6 +5,7 @@
 //
 // Plain JavaScript: a worker does not inherit the main thread's TypeScript loader on Node 20.
 import { parentPort } from 'node:worker_threads';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions,
@@ -14,6 +15,23 @@ import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/
 
 if (!parentPort) throw new Error('otlp-export-worker.mjs runs as a worker thread');
 const port = parentPort;
+
+// The SDK's warnings and errors here (an unparsable endpoint, unreadable certificates, a partial
+// success) are handed to the main thread, which writes them to the log. URLs in them lose any
+// credentials first.
+const post =
+  (level) =>
+  (message, ...args) => {
+    const text = [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))]
+      .join(' ')
+      .replace(/\/\/[^/@\s]*@/g, '//[REDACTED]@');
+    port.postMessage({ type: 'diag', level, message: text });
+  };
+const drop = () => {};
+diag.setLogger(
+  { error: post('error'), warn: post('warn'), info: drop, debug: drop, verbose: drop },
+  { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+);
 
 /** The request body arrives serialized; responses are read as the SDK's JSON exporter reads them. */
 const serializer = {

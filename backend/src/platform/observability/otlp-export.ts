@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { serializeSpans } from './otlp-json';
@@ -32,14 +33,22 @@ export class WorkerSpanExporter implements SpanExporter {
   #gone: Error | undefined;
   /** Called when the last export in flight settles (forceFlush). */
   #drained: (() => void)[] = [];
+  /** Settles when the worker has ended, whenever that happens (listened for from the start). */
+  readonly #exited: Promise<void>;
 
   constructor(script: URL) {
-    // No inherited execArgv: the parent's --import hooks (tsx, the tracing preload) are not for it.
+    // No inherited execArgv: the parent's --import hooks (tsx, the tracing preload) are not for it
+    // (and preload.ts does nothing off the main thread, for hooks that come with NODE_OPTIONS).
     this.#worker = new Worker(script, { execArgv: [] });
     // Exports are flushed by shutdown (stopTracing); an idle exporter keeps no process alive.
     this.#worker.unref();
-    this.#worker.on('message', (message: WorkerResult) => {
-      if (message.type !== 'result') return;
+    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'diag') {
+        // The worker's SDK diagnostics (a bad endpoint, a partial success), to this thread's log.
+        diag[message.level](`export worker: ${message.message}`);
+        return;
+      }
       const done = this.#pending.get(message.id);
       this.#pending.delete(message.id);
       done?.(
@@ -73,11 +82,11 @@ export class WorkerSpanExporter implements SpanExporter {
 
   /** Waits for the exports in flight, then stops the worker. */
   async shutdown(): Promise<void> {
-    if (this.#gone) return;
-    await this.forceFlush();
-    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
-    this.#worker.postMessage({ type: 'shutdown' });
-    await exited;
+    if (!this.#gone) {
+      await this.forceFlush();
+      this.#worker.postMessage({ type: 'shutdown' }); // a no-op if it has ended meanwhile
+    }
+    await this.#exited;
   }
 
   #settle() {
@@ -95,9 +104,6 @@ export class WorkerSpanExporter implements SpanExporter {
   }
 }
 
-interface WorkerResult {
-  type: 'result';
-  id: number;
-  code: ExportResultCode;
-  error?: string;
-}
+type WorkerMessage =
+  | { type: 'result'; id: number; code: ExportResultCode; error?: string }
+  | { type: 'diag'; level: 'warn' | 'error'; message: string };

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerSpanExporter, createOtlpJsonTraceExporter } from './otlp-export';
 import { serializeSpans } from './otlp-json';
-import { diagLogger, type DiagSink } from './tracing';
+import { diagLogger, startTracing, stopTracing, type DiagSink } from './tracing';
 
 function someSpans(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
@@ -122,6 +122,21 @@ describe('the OTLP span exporter (worker thread)', () => {
   });
 });
 
+describe('WorkerSpanExporter shutdown', () => {
+  it('resolves when the worker ends by itself while a shutdown waits for its batches', async () => {
+    // A worker that takes a batch, answers nothing and exits 100 ms later.
+    const script =
+      "import { parentPort } from 'node:worker_threads';" +
+      'parentPort.on("message", () => setTimeout(() => process.exit(3), 100));';
+    const exporter = new WorkerSpanExporter(
+      new URL(`data:text/javascript,${encodeURIComponent(script)}`),
+    );
+    const result = new Promise<ExportResult>((resolve) => exporter.export(someSpans(), resolve));
+    await exporter.shutdown();
+    expect((await result).code).toBe(ExportResultCode.FAILED);
+  });
+});
+
 describe('diagLogger', () => {
   it("writes the SDK's warnings and errors to the log, its Error as err, and drops the rest", () => {
     const lines: { level: string; fields: object; message: string }[] = [];
@@ -139,5 +154,27 @@ describe('diagLogger', () => {
       { level: 'error', fields: { err }, message: 'opentelemetry: export failed' },
       { level: 'warn', fields: {}, message: 'opentelemetry: dropped 3 spans' },
     ]);
+  });
+
+  it("sends the SDK's failed exports (its global error handler) to the log with the Error", async () => {
+    const lines: { fields: object; message: string }[] = [];
+    const log = {
+      warn: () => {},
+      error: (fields: object, message: string) => lines.push({ fields, message }),
+    } as unknown as DiagSink;
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false, log });
+    try {
+      const err = new Error('connect ECONNREFUSED 127.0.0.1:4318');
+      globalErrorHandler(err);
+      globalErrorHandler('not an Error');
+      expect(lines).toEqual([
+        { fields: { err }, message: 'opentelemetry: error' },
+        { fields: { detail: 'not an Error' }, message: 'opentelemetry: error' },
+      ]);
+    } finally {
+      await stopTracing();
+    }
+    globalErrorHandler(new Error('after stop')); // back to the SDK's handler: not ours
+    expect(lines).toHaveLength(2);
   });
 });

@@ -5,6 +5,7 @@
  * Node's tick objects (platform/process/tick-shape.ts), which every process needs.
  */
 import { register } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { loadConfig } from '../../config';
 import { createLogger } from '../logging/logger';
 import { pinTickObjectShape } from '../process/tick-shape';
@@ -19,7 +20,9 @@ try {
 } catch {
   config = undefined; // The entry point reports the bad variable and exits.
 }
-if (config?.observability.tracing.enabled) {
+// Not in a worker thread: NODE_OPTIONS' --import would bring this file into the span exporter's own
+// worker too, which would start tracing there (and another worker) in turn.
+if (isMainThread && config?.observability.tracing.enabled) {
   // ESM imports of the instrumented packages are patched through import-in-the-middle's loader
   // hook; CommonJS via require hooks. Only these packages: by default the hook wraps every ES module
   // in a proxy of getters, which taxes every imported call in the process (docs/benchmarks.md).

@@ -18,7 +18,9 @@ export interface EnvSampler {
 }
 
 export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv): EnvSampler {
-  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+  // Unset, blank, not a number or out of [0, 1]: 1, as the SDK reads it (Number('') would be 0).
+  const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  const arg = raw ? Number(raw) : 1;
   const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
   const samplers: Record<string, () => EnvSampler> = {
     always_on: () => ({ sampler: new base.AlwaysOnSampler(), rootBound: ALL }),

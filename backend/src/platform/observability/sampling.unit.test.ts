@@ -29,6 +29,8 @@ describe('samplerFromEnv', () => {
     // Unknown names and bad ratios fall back as the SDK's own reading of the variables does.
     [undefined, undefined, 'ParentBased{root=AlwaysOnSampler', 2 ** 32],
     ['parentbased_traceidratio', '7', 'root=TraceIdRatioBased{1}', 2 ** 32],
+    ['parentbased_traceidratio', '  ', 'root=TraceIdRatioBased{1}', 2 ** 32],
+    ['traceidratio', 'half', 'TraceIdRatioBased{1}', 2 ** 32],
   ])('%s (arg %s)', (name, arg, description, bound) => {
     const { sampler, rootBound } = samplerFromEnv(base, {
       OTEL_TRACES_SAMPLER: name,

@@ -46,6 +46,13 @@ export interface TracingOptions {
   log?: DiagSink;
 }
 
+/** Restores the SDK's own global error handler (stopTracing). */
+let resetErrorHandler: (() => void) | undefined;
+
+/** An SDK error (an Error, or whatever it was handed) as log fields. */
+const errorFields = (error: unknown) =>
+  error instanceof Error ? { err: error } : { detail: String(error) };
+
 /** The two levels of a logger the SDK's diagnostics are written at. */
 export type DiagSink = Pick<Logger, 'warn' | 'error'>;
 
@@ -106,10 +113,13 @@ export async function startTracing(options: TracingOptions): Promise<void> {
   });
   if (options.log) {
     // A failed export, a worker that stopped: visible, as the rest of the process's problems are.
-    diag.setLogger(diagLogger(options.log), {
-      logLevel: DiagLogLevel.WARN,
-      suppressOverrideMessage: true,
-    });
+    // Failed exports reach the SDK's global error handler; its default writes them to diag as a
+    // JSON string, without the Error.
+    const log = options.log;
+    const core = await import('@opentelemetry/core');
+    core.setGlobalErrorHandler((error) => log.error(errorFields(error), 'opentelemetry: error'));
+    resetErrorHandler = () => core.setGlobalErrorHandler(core.loggingErrorHandler());
+    diag.setLogger(diagLogger(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
   // The promise-hook context manager (see promise-context.ts) and the W3C propagator.
   provider.register({ contextManager: new PromiseContextManager() });
@@ -159,6 +169,8 @@ export async function stopTracing(): Promise<void> {
   context.disable();
   propagation.disable();
   diag.disable();
+  resetErrorHandler?.();
+  resetErrorHandler = undefined;
 }
 
 /** What the log mixin returns outside a trace: one shared object, which `mergeTraceFields` skips. */
