@@ -39,11 +39,11 @@ export function serializeSpans(spans: readonly ReadableSpan[]): string {
       firstScope = false;
       out += scopeJson(scope);
       out += `,"spans":${listJson(group, spanJson)}`;
-      if (scope.schemaUrl !== undefined) out += `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}`;
+      if (scope.schemaUrl !== undefined) out += `,"schemaUrl":${quote(scope.schemaUrl)}`;
       out += '}';
     }
     out += ']';
-    if (resource.schemaUrl) out += `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}`;
+    if (resource.schemaUrl) out += `,"schemaUrl":${quote(resource.schemaUrl)}`;
     out += '}';
   }
   return out + ']}';
@@ -55,7 +55,7 @@ function resourceJson(resource: Resource): string {
   let json = resourceCache.get(resource);
   if (json === undefined) {
     json = `{"attributes":${attributesJson(resource.attributes)},"droppedAttributesCount":0`;
-    if (resource.schemaUrl) json += `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}`;
+    if (resource.schemaUrl) json += `,"schemaUrl":${quote(resource.schemaUrl)}`;
     json += '}';
     // A resource whose attributes are still being detected asynchronously is not cached.
     if (!resource.asyncAttributesPending) resourceCache.set(resource, json);
@@ -68,8 +68,8 @@ const scopeCache = new WeakMap<InstrumentationScope, string>();
 function scopeJson(scope: InstrumentationScope): string {
   let json = scopeCache.get(scope);
   if (json === undefined) {
-    json = `{"name":${JSON.stringify(scope.name)}`;
-    if (scope.version !== undefined) json += `,"version":${JSON.stringify(scope.version)}`;
+    json = `{"name":${quote(scope.name)}`;
+    if (scope.version !== undefined) json += `,"version":${quote(scope.version)}`;
     const withAttributes = scope as InstrumentationScope & {
       attributes?: Record<string, unknown>;
       droppedAttributesCount?: number;
@@ -95,7 +95,7 @@ function spanJson(span: ReadableSpan): string {
   let json = `{"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`;
   if (parent?.spanId) json += `,"parentSpanId":"${parent.spanId}"`;
   const traceState = ctx.traceState?.serialize();
-  if (traceState !== undefined) json += `,"traceState":${JSON.stringify(traceState)}`;
+  if (traceState !== undefined) json += `,"traceState":${quote(traceState)}`;
   // As the SDK: span kinds are offset by one (OTLP's 0 is "unspecified").
   const kind = (span.kind as SpanKind | undefined) ?? -1;
   json += `,"name":${quote(span.name)},"kind":${kind + 1}`;
@@ -124,7 +124,7 @@ function linkJson(link: Link): string {
   const { spanId, traceId, traceState, traceFlags, isRemote } = link.context;
   let json = `{"attributes":${attributes},"spanId":"${spanId}","traceId":"${traceId}"`;
   const state = traceState?.serialize();
-  if (state !== undefined) json += `,"traceState":${JSON.stringify(state)}`;
+  if (state !== undefined) json += `,"traceState":${quote(state)}`;
   return `${json},"droppedAttributesCount":${link.droppedAttributesCount || 0},"flags":${flags(traceFlags, isRemote)}}`;
 }
 

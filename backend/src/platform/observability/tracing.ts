@@ -95,7 +95,8 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     if (options.exporter === 'console') {
       spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
     } else {
-      // OTLP/HTTP JSON, as @opentelemetry/exporter-trace-otlp-http, with a cheaper serializer.
+      // OTLP/HTTP JSON, as @opentelemetry/exporter-trace-otlp-http: a cheaper serializer, and the
+      // requests sent from a worker thread (otlp-export.ts, ADR 0008).
       const { createOtlpJsonTraceExporter } = await import('./otlp-export');
       spanProcessors = [new base.BatchSpanProcessor(createOtlpJsonTraceExporter())];
     }
