@@ -1,6 +1,14 @@
 import { randomFillSync } from 'node:crypto';
+import {
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type SpanKind,
+} from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
-import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 
 /**
  * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG describe (the W3C names, as the SDK
@@ -15,6 +23,8 @@ export interface EnvSampler {
    * on, 0 for always off). Every sampler the environment can name decides roots this way.
    */
   rootBound: number;
+  /** A parentbased_* sampler: a child of a local sampled span is sampled (localParentSampled). */
+  parentBased: boolean;
 }
 
 export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv): EnvSampler {
@@ -23,23 +33,27 @@ export function samplerFromEnv(base: typeof SdkTraceBase, env: NodeJS.ProcessEnv
   const arg = raw ? Number(raw) : 1;
   const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
   const samplers: Record<string, () => EnvSampler> = {
-    always_on: () => ({ sampler: new base.AlwaysOnSampler(), rootBound: ALL }),
-    always_off: () => ({ sampler: new base.AlwaysOffSampler(), rootBound: 0 }),
+    always_on: () => ({ sampler: new base.AlwaysOnSampler(), rootBound: ALL, parentBased: false }),
+    always_off: () => ({ sampler: new base.AlwaysOffSampler(), rootBound: 0, parentBased: false }),
     traceidratio: () => ({
       sampler: new base.TraceIdRatioBasedSampler(ratio),
       rootBound: ratioBound(ratio),
+      parentBased: false,
     }),
     parentbased_always_on: () => ({
       sampler: new base.ParentBasedSampler({ root: new base.AlwaysOnSampler() }),
       rootBound: ALL,
+      parentBased: true,
     }),
     parentbased_always_off: () => ({
       sampler: new base.ParentBasedSampler({ root: new base.AlwaysOffSampler() }),
       rootBound: 0,
+      parentBased: true,
     }),
     parentbased_traceidratio: () => ({
       sampler: new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(ratio) }),
       rootBound: ratioBound(ratio),
+      parentBased: true,
     }),
   };
   return (samplers[env.OTEL_TRACES_SAMPLER ?? ''] ?? samplers.parentbased_always_on!)();
@@ -107,6 +121,8 @@ export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
   /** The trace id the next `generateTraceId` returns (the decided root's). */
   #next: string | undefined;
+  /** The last decided root's trace id, once handed out (`isDecidedRoot`). */
+  #decided: string | undefined;
 
   constructor(private readonly rootBound: number) {}
 
@@ -140,9 +156,15 @@ export class RootDecider implements IdGenerator {
     const next = this.#next;
     if (next !== undefined) {
       this.#next = undefined;
+      this.#decided = next;
       return next;
     }
     return this.#nonZeroHex(32);
+  }
+
+  /** Whether a trace id is the one handed out for the last root decided as sampled. */
+  isDecidedRoot(traceId: string): boolean {
+    return traceId === this.#decided;
   }
 
   generateSpanId(): string {
@@ -160,3 +182,53 @@ export class RootDecider implements IdGenerator {
 const ZERO_ABC = '0'.repeat(24);
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
+
+/**
+ * The provider's sampler when it comes from the environment: that sampler, except where its answer
+ * is already known, which it would otherwise work out again for every span of a sampled request.
+ *
+ * - A root whose trace id `RootDecider` decided (and handed out): sampled. The ratio sampler would
+ *   check the id against a pattern and parse its four words to say so again.
+ * - With a parentbased_* sampler, a child of a recording, sampled span: sampled (a recording span
+ *   is this process's own, so a local parent, and such a sampler's localParentSampled is always
+ *   on). ParentBasedSampler would first check both of the parent's ids, character by character.
+ *
+ * Everything else (remote and unsampled parents, roots started elsewhere) is asked of the sampler.
+ * sampling.unit.test.ts checks both answers against the environment's sampler.
+ */
+export class DecidedSampler implements Sampler {
+  readonly #sampled: SamplingResult;
+
+  constructor(
+    private readonly env: EnvSampler,
+    private readonly ids: RootDecider,
+    sampled: SdkTraceBase.SamplingDecision,
+  ) {
+    this.#sampled = Object.freeze({ decision: sampled });
+  }
+
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
+    const parent = trace.getSpan(context);
+    if (parent === undefined) {
+      if (this.ids.isDecidedRoot(traceId)) return this.#sampled;
+    } else if (
+      this.env.parentBased &&
+      parent.isRecording() &&
+      parent.spanContext().traceFlags & TraceFlags.SAMPLED
+    ) {
+      return this.#sampled;
+    }
+    return this.env.sampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+  }
+
+  toString(): string {
+    return this.env.sampler.toString();
+  }
+}

@@ -1,7 +1,7 @@
-import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Context } from '@opentelemetry/api';
 import * as base from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it } from 'vitest';
-import { RootDecider, ratioBound, samplerFromEnv } from './sampling';
+import { describe, expect, it, vi } from 'vitest';
+import { DecidedSampler, RootDecider, ratioBound, samplerFromEnv } from './sampling';
 
 const sampledBy = (sampler: base.Sampler, traceId: string) =>
   sampler.shouldSample(ROOT_CONTEXT, traceId, 'GET /', SpanKind.SERVER, {}, []).decision ===
@@ -96,4 +96,77 @@ describe('RootDecider', () => {
     const decided = ids.generateTraceId();
     expect(ids.generateTraceId()).not.toBe(decided);
   });
+});
+
+describe('DecidedSampler', () => {
+  const SAMPLERS = [
+    ['always_on', undefined],
+    ['always_off', undefined],
+    ['traceidratio', '0.5'],
+    ['parentbased_always_on', undefined],
+    ['parentbased_always_off', undefined],
+    ['parentbased_traceidratio', '0.5'],
+  ] as const;
+
+  /** A context whose active span has these properties (what the samplers read of a parent). */
+  const withParent = (traceId: string, recording: boolean, sampled: boolean, isRemote: boolean) => {
+    const spanContext = {
+      traceId,
+      spanId: 'b7ad6b7169203331',
+      traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      isRemote,
+    };
+    const span = trace.wrapSpanContext(spanContext);
+    if (recording) span.isRecording = () => true;
+    return trace.setSpan(ROOT_CONTEXT, span);
+  };
+
+  const decide = (sampler: base.Sampler, context: Context, traceId: string) =>
+    sampler.shouldSample(context, traceId, 'GET /', SpanKind.SERVER, {}, []).decision;
+
+  it.each(SAMPLERS)(
+    'decides as %s (arg %s) does, and asks it nothing for decided roots and sampled children',
+    (name, arg) => {
+      const env = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: arg });
+      const ids = new RootDecider(env.rootBound);
+      const sampler = new DecidedSampler(env, ids, base.SamplingDecision.RECORD_AND_SAMPLED);
+      const asked = vi.spyOn(env.sampler, 'shouldSample');
+      let decidedRoots = 0;
+      for (let i = 0; i < 400; i++) {
+        // A root the request hook decided, and a root started elsewhere (a job without a parent).
+        const decided = ids.sampleRoot();
+        const traceId = ids.generateTraceId();
+        asked.mockClear();
+        const expected = env.sampler.shouldSample(
+          ROOT_CONTEXT,
+          traceId,
+          'GET /',
+          SpanKind.SERVER,
+          {},
+          [],
+        );
+        expect(decide(sampler, ROOT_CONTEXT, traceId)).toBe(expected.decision);
+        if (decided) {
+          decidedRoots++;
+          expect(asked).toHaveBeenCalledTimes(1); // only by the line above
+        }
+        // Children of every kind of parent.
+        for (const recording of [true, false]) {
+          for (const sampled of [true, false]) {
+            for (const isRemote of recording ? [false] : [true, false]) {
+              const parent = withParent(traceId, recording, sampled, isRemote);
+              asked.mockClear();
+              const got = decide(sampler, parent, traceId);
+              expect(got).toBe(decide(env.sampler, parent, traceId));
+              const shortCut = env.parentBased && recording && sampled;
+              expect(asked).toHaveBeenCalledTimes(shortCut ? 1 : 2);
+            }
+          }
+        }
+      }
+      // The decided-root path was exercised (always_off and parentbased_always_off decide none).
+      if (env.rootBound > 0) expect(decidedRoots).toBeGreaterThan(0);
+      expect(sampler.toString()).toBe(env.sampler.toString());
+    },
+  );
 });

@@ -16,7 +16,7 @@ import {
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { PromiseContextManager, activeContext } from './promise-context';
-import { RootDecider, samplerFromEnv } from './sampling';
+import { DecidedSampler, RootDecider, samplerFromEnv } from './sampling';
 
 /**
  * OpenTelemetry tracing. Off by default and then free: nothing from the SDK is even loaded, the
@@ -109,7 +109,8 @@ export async function startTracing(options: TracingOptions): Promise<void> {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors,
-    sampler,
+    sampler:
+      options.sampler ?? new DecidedSampler(fromEnv, ids, base.SamplingDecision.RECORD_AND_SAMPLED),
     idGenerator: ids,
   });
   if (options.log) {
@@ -223,7 +224,8 @@ export function currentTraceparent(): string | undefined {
  * a span only to drop it cost about a seventh of a small request's throughput (docs/benchmarks.md).
  * With the environment's sampler the decision is one random word (`RootDecider`, sampling.ts);
  * with another (tests) the trace id is drawn and the sampler asked. Either way the span is then
- * made with that trace id, so the provider's sampler, asked again, decides the same.
+ * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
+ * and a test's sampler, asked again, decides the same.
  */
 export function startServerSpan(
   headers: Record<string, unknown>,
