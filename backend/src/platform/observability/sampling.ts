@@ -114,14 +114,16 @@ const hex8 = (word: number) =>
  * the span is made, decides the same (sampling.unit.test.ts checks it against the SDK's).
  *
  * The SDK's own generator writes Math.random() words into a buffer and hex-encodes it with a
- * native call per id; the sampler then re-checks the id against a regular expression and parses
+ * native call per id; the sampler then re-checks the id character by character and parses
  * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
   /** The trace id the next `generateTraceId` returns (the decided root's). */
   #next: string | undefined;
-  /** The last decided root's trace id, once handed out (`isDecidedRoot`). */
+  /** Whether `#next` came from `sampleRoot` (not from `preset`). */
+  #nextDecided = false;
+  /** The trace id of the last root `sampleRoot` decided, once handed out (`isDecidedRoot`). */
   #decided: string | undefined;
 
   constructor(private readonly rootBound: number) {}
@@ -144,25 +146,27 @@ export class RootDecider implements IdGenerator {
         0;
     } while (d === 0 && abc === ZERO_ABC); // the all-zero id is invalid (W3C trace-context)
     this.#next = abc + hex8(d);
+    this.#nextDecided = true;
     return true;
   }
 
   /** Sets the trace id the next `generateTraceId` returns (a root decided by the sampler). */
   preset(traceId: string): void {
     this.#next = traceId;
+    this.#nextDecided = false;
   }
 
   generateTraceId(): string {
     const next = this.#next;
     if (next !== undefined) {
       this.#next = undefined;
-      this.#decided = next;
+      if (this.#nextDecided) this.#decided = next;
       return next;
     }
     return this.#nonZeroHex(32);
   }
 
-  /** Whether a trace id is the one handed out for the last root decided as sampled. */
+  /** Whether a trace id is the one handed out for the last root `sampleRoot` decided (sampled). */
   isDecidedRoot(traceId: string): boolean {
     return traceId === this.#decided;
   }
@@ -188,7 +192,7 @@ const ZERO_SPAN_ID = '0'.repeat(16);
  * is already known, which it would otherwise work out again for every span of a sampled request.
  *
  * - A root whose trace id `RootDecider` decided (and handed out): sampled. The ratio sampler would
- *   check the id against a pattern and parse its four words to say so again.
+ *   check the id character by character and parse its four words to say so again.
  * - With a parentbased_* sampler, a child of a recording, sampled span: sampled (a recording span
  *   is this process's own, so a local parent, and such a sampler's localParentSampled is always
  *   on). ParentBasedSampler would first check both of the parent's ids, character by character.

@@ -91,9 +91,12 @@ describe('RootDecider', () => {
 
     ids.preset('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(ids.generateTraceId()).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    // A preset id was decided by another sampler: DecidedSampler must still ask that one.
+    expect(ids.isDecidedRoot('4bf92f3577b34da6a3ce929d0e0e4736')).toBe(false);
     expect(ids.generateTraceId()).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(ids.sampleRoot()).toBe(true);
     const decided = ids.generateTraceId();
+    expect(ids.isDecidedRoot(decided)).toBe(true);
     expect(ids.generateTraceId()).not.toBe(decided);
   });
 });
@@ -125,7 +128,7 @@ describe('DecidedSampler', () => {
     sampler.shouldSample(context, traceId, 'GET /', SpanKind.SERVER, {}, []).decision;
 
   it.each(SAMPLERS)(
-    'decides as %s (arg %s) does, and asks it nothing for decided roots and sampled children',
+    'decides as %s (arg %s) does, without asking it for decided roots (and sampled children if parent-based)',
     (name, arg) => {
       const env = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: arg });
       const ids = new RootDecider(env.rootBound);
@@ -133,23 +136,21 @@ describe('DecidedSampler', () => {
       const asked = vi.spyOn(env.sampler, 'shouldSample');
       let decidedRoots = 0;
       for (let i = 0; i < 400; i++) {
-        // A root the request hook decided, and a root started elsewhere (a job without a parent).
+        // A root the request hook decided (sampled or not), and then a root started elsewhere
+        // (a job without a parent), whose id was not decided.
         const decided = ids.sampleRoot();
         const traceId = ids.generateTraceId();
-        asked.mockClear();
-        const expected = env.sampler.shouldSample(
-          ROOT_CONTEXT,
-          traceId,
-          'GET /',
-          SpanKind.SERVER,
-          {},
-          [],
-        );
-        expect(decide(sampler, ROOT_CONTEXT, traceId)).toBe(expected.decision);
-        if (decided) {
-          decidedRoots++;
-          expect(asked).toHaveBeenCalledTimes(1); // only by the line above
+        for (const [rootId, wasDecided] of [
+          [traceId, decided],
+          [ids.generateTraceId(), false],
+        ] as const) {
+          asked.mockClear();
+          const expected = decide(env.sampler, ROOT_CONTEXT, rootId);
+          expect(decide(sampler, ROOT_CONTEXT, rootId)).toBe(expected);
+          // Asked once by the line above; a second time by DecidedSampler unless it was decided.
+          expect(asked).toHaveBeenCalledTimes(wasDecided ? 1 : 2);
         }
+        if (decided) decidedRoots++;
         // Children of every kind of parent.
         for (const recording of [true, false]) {
           for (const sampled of [true, false]) {
@@ -169,4 +170,49 @@ describe('DecidedSampler', () => {
       expect(sampler.toString()).toBe(env.sampler.toString());
     },
   );
+});
+
+describe('the environment sampler under a real provider (startTracing)', () => {
+  it('records a decided root and its child in one trace, and drops unsampled roots', async () => {
+    const { startServerSpan, startTracing, stopTracing, getTracer } = await import('./tracing');
+    const saved = { ...process.env };
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
+    const exporter = new base.InMemorySpanExporter();
+    try {
+      await startTracing({
+        serviceName: 'hanger-test',
+        spanProcessors: [new base.SimpleSpanProcessor(exporter)],
+        instrument: false,
+      });
+      let sampled = 0;
+      for (let i = 0; i < 200; i++) {
+        const started = startServerSpan({}, 'GET', '/probe');
+        if (!started) continue;
+        sampled++;
+        const child = getTracer()!.startSpan('child', {}, started.context);
+        expect(child.isRecording()).toBe(true);
+        child.end();
+        started.span.end();
+      }
+      // ~100 of 200 at ratio 0.5 (the binomial's 6 standard deviations: ±43).
+      expect(Math.abs(sampled - 100)).toBeLessThan(43);
+      const spans = exporter.getFinishedSpans();
+      expect(spans).toHaveLength(2 * sampled);
+      const roots = spans.filter((span) => span.name === 'GET /probe');
+      const children = spans.filter((span) => span.name === 'child');
+      expect(children.map((span) => span.parentSpanContext?.spanId)).toEqual(
+        roots.map((span) => span.spanContext().spanId),
+      );
+      expect(children.map((span) => span.spanContext().traceId)).toEqual(
+        roots.map((span) => span.spanContext().traceId),
+      );
+      // The roots' ids are ones the ratio sampler itself samples.
+      const ratio = new base.TraceIdRatioBasedSampler(0.5);
+      expect(roots.every((span) => sampledBy(ratio, span.spanContext().traceId))).toBe(true);
+    } finally {
+      await stopTracing();
+      process.env = saved;
+    }
+  });
 });
