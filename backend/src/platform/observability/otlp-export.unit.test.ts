@@ -1,28 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSpans } from '../../../test/spans';
 import { WorkerSpanExporter, createOtlpJsonTraceExporter } from './otlp-export';
 import { serializeSpans } from './otlp-json';
 import { diagLogger, startTracing, stopTracing, type DiagSink } from './tracing';
 
 function someSpans(): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'hanger-test' }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
+  return recordSpans({ 'service.name': 'hanger-test' }, (provider) => {
+    const tracer = provider.getTracer('hanger');
+    tracer.startSpan('GET /api/v1/items/:id', { attributes: { 'http.route': '/x' } }).end();
+    tracer.startSpan('job listing.index').end();
   });
-  const tracer = provider.getTracer('hanger');
-  tracer.startSpan('GET /api/v1/items/:id', { attributes: { 'http.route': '/x' } }).end();
-  tracer.startSpan('job listing.index').end();
-  return memory.getFinishedSpans();
 }
 
 interface Received {

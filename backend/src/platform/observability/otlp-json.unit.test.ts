@@ -1,23 +1,17 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { recordSpans } from '../../../test/spans';
 import { serializeSpans } from './otlp-json';
 
 /** Spans with every kind of field the OTLP JSON mapping has, from two tracers. */
 function sampleSpans(): ReadableSpan[] {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'hanger-test', 'service.instance': 7 }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
+  return recordSpans({ 'service.name': 'hanger-test', 'service.instance': 7 }, recordAll);
+}
+
+function recordAll(provider: BasicTracerProvider): void {
   const a = provider.getTracer('hanger');
   const b = provider.getTracer('other', '1.2.3', {
     schemaUrl: 'https://opentelemetry.io/schemas/1.0',
@@ -85,7 +79,6 @@ function sampleSpans(): ReadableSpan[] {
   other.setStatus({ code: SpanStatusCode.OK });
   other.end();
   a.startSpan('root internal').end();
-  return exporter.getFinishedSpans();
 }
 
 describe('serializeSpans', () => {
