@@ -32,6 +32,7 @@ import { mediaRoutes } from './modules/media';
 import { authPlugin, type SessionResolver } from './platform/auth/plugin';
 import type { AccessTokens } from './platform/auth/tokens';
 import { registerErrorHandling, sendError } from './platform/http/errors';
+import { untracedRedisStore } from './platform/http/rate-limit-store';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
 import { registerRequestLog } from './platform/http/request-log';
@@ -126,8 +127,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     keyGenerator: (request) => request.ip ?? 'unknown',
+    // On Redis, its round trip runs outside the request's trace (rate-limit-store.ts).
     ...(adapters.redis
-      ? { redis: adapters.redis, nameSpace: `${config.redis?.prefix ?? 'hanger'}:rl:` }
+      ? {
+          store: untracedRedisStore(adapters.redis, `${config.redis?.prefix ?? 'hanger'}:rl:`),
+        }
       : {}),
   });
   await app.register(swagger, {
