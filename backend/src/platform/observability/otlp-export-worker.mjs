@@ -1,7 +1,8 @@
-// The OTLP/HTTP span export, on a worker thread (ADR 0008). The main thread serializes each batch
-// (otlp-json.ts) and posts its bytes here; this thread sends them with the SDK's own HTTP export
-// delegate, so OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, compression, certificates) and its
-// retries apply as in @opentelemetry/exporter-trace-otlp-http, and answers with the export result.
+// The OTLP/HTTP span export, on a worker thread (ADR 0008). The main thread packs each batch
+// (`packSpans`, otlp-json.ts) and posts it here; this thread writes it as OTLP JSON
+// (otlp-json-writer.mjs) and sends it with the SDK's own HTTP export delegate, so
+// OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, compression, certificates) and its retries
+// apply as in @opentelemetry/exporter-trace-otlp-http, and answers with the export result.
 //
 // Plain JavaScript: a worker does not inherit the main thread's TypeScript loader on Node 20.
 import { parentPort } from 'node:worker_threads';
@@ -12,6 +13,7 @@ import {
   createOtlpHttpExportDelegate,
 } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import { writeSpans } from './otlp-json-writer.mjs';
 
 if (!parentPort) throw new Error('otlp-export-worker.mjs runs as a worker thread');
 const port = parentPort;
@@ -33,7 +35,7 @@ diag.setLogger(
   { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
 );
 
-/** The request body arrives serialized; responses are read as the SDK's JSON exporter reads them. */
+/** The request body is written before the export (below); responses are read as the SDK's JSON exporter reads them. */
 const serializer = {
   serializeRequest: (body) => body,
   deserializeResponse: (data) => JsonTraceSerializer.deserializeResponse(data),
@@ -53,7 +55,7 @@ const exporter = new OTLPExporterBase(
 
 port.on('message', (message) => {
   if (message.type === 'export') {
-    exporter.export(message.body, (result) => {
+    exporter.export(new TextEncoder().encode(writeSpans(message.batch)), (result) => {
       port.postMessage({
         type: 'result',
         id: message.id,

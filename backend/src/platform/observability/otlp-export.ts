@@ -2,12 +2,12 @@ import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { serializeSpans } from './otlp-json';
+import { packSpans } from './otlp-json';
 
 /**
  * The OTLP/HTTP JSON span exporter, configured by the same OTEL_EXPORTER_OTLP_* variables as
  * `@opentelemetry/exporter-trace-otlp-http` (with its retries, timeout and compression): each batch
- * is written here with `serializeSpans` and sent from a worker thread (ADR 0008).
+ * is packed here (`packSpans`), and written as OTLP JSON and sent on a worker thread (ADR 0008).
  */
 export function createOtlpJsonTraceExporter(): WorkerSpanExporter {
   return new WorkerSpanExporter(new URL('./otlp-export-worker.mjs', import.meta.url));
@@ -67,11 +67,11 @@ export class WorkerSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: this.#gone });
       return;
     }
-    // A Uint8Array of its own (not a slice of Buffer's shared pool), so it can be transferred.
-    const body = new TextEncoder().encode(serializeSpans(spans));
+    // The spans' fields only: the JSON is written on the worker (otlp-json.ts says why).
+    const batch = packSpans(spans);
     const id = this.#nextId++;
     this.#pending.set(id, resultCallback);
-    this.#worker.postMessage({ type: 'export', id, body }, [body.buffer]);
+    this.#worker.postMessage({ type: 'export', id, batch });
   }
 
   /** Resolves when every export in flight has its result. */

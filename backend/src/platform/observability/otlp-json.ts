@@ -1,52 +1,122 @@
-import type { HrTime, Link, SpanKind } from '@opentelemetry/api';
+import type { SpanKind } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  attributesJson,
+  flags,
+  quote,
+  writeSpans,
+  type PackedBatch,
+  type PackedLink,
+  type PackedScope,
+} from './otlp-json-writer.mjs';
+
+export type { PackedBatch } from './otlp-json-writer.mjs';
 
 /**
- * OTLP/HTTP JSON for a batch of spans, written straight into a string.
- *
- * The SDK's JsonTraceSerializer builds the whole OTLP request as objects (a BigInt per timestamp)
- * and then runs JSON.stringify over them, which looks up `toJSON` on every object: about 30k
- * instructions per exported span, half of what a sampled request cost on top of an unsampled one
- * (callgrind, docs/benchmarks.md). This writes the same text, byte for byte
- * (`otlp-json.unit.test.ts` compares the two on spans with every kind of field), and keeps the
- * resource and scope parts, the same for every batch, once.
+ * OTLP/HTTP JSON for a batch of spans: `writeSpans(packSpans(spans))`, the same text, byte for
+ * byte, as the SDK's JsonTraceSerializer (`otlp-json.unit.test.ts` compares them on spans with
+ * every kind of field). The exporter runs the two halves on two threads.
  */
 export function serializeSpans(spans: readonly ReadableSpan[]): string {
-  // Grouped by resource (by identity) and then by scope, as the SDK does.
-  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
+  return writeSpans(packSpans(spans));
+}
+
+/**
+ * A batch of spans as plain arrays and strings, grouped by resource and scope as the SDK groups
+ * them, for `writeSpans` (otlp-json-writer.mjs) to write as OTLP JSON on the export worker.
+ *
+ * Why two halves: writing the JSON on the server's thread cost ~20k instructions per span, most of
+ * it building and then flattening a string of some sixty pieces; packing the same fields and
+ * posting them (a structured clone) costs well under half of that (callgrind,
+ * docs/benchmarks.md, session 7). The SDK's own serializer cost ~30k (session 5).
+ *
+ * The resource and scope parts are written here, once each, and cached: they are the same for
+ * every batch.
+ */
+export function packSpans(spans: readonly ReadableSpan[]): PackedBatch {
+  const byResource = new Map<Resource, Map<string, PackedScope>>();
   for (const span of spans) {
     let byScope = byResource.get(span.resource);
-    if (!byScope) byResource.set(span.resource, (byScope = new Map<string, ReadableSpan[]>()));
+    if (!byScope) byResource.set(span.resource, (byScope = new Map<string, PackedScope>()));
     const scope = span.instrumentationScope;
-    const key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    const key = scopeKey(scope);
     let group = byScope.get(key);
-    if (!group) byScope.set(key, (group = []));
-    group.push(span);
-  }
-  let out = '{"resourceSpans":[';
-  let firstResource = true;
-  for (const [resource, byScope] of byResource) {
-    out += firstResource ? '{"resource":' : ',{"resource":';
-    firstResource = false;
-    out += resourceJson(resource);
-    out += ',"scopeSpans":[';
-    let firstScope = true;
-    for (const group of byScope.values()) {
-      const scope = group[0]!.instrumentationScope;
-      out += firstScope ? '{"scope":' : ',{"scope":';
-      firstScope = false;
-      out += scopeJson(scope);
-      out += `,"spans":${listJson(group, spanJson)}`;
-      if (scope.schemaUrl !== undefined) out += `,"schemaUrl":${quote(scope.schemaUrl)}`;
-      out += '}';
+    if (!group) {
+      group = { json: scopeJson(scope), schemaUrl: scope.schemaUrl, spans: [] };
+      byScope.set(key, group);
     }
-    out += ']';
-    if (resource.schemaUrl) out += `,"schemaUrl":${quote(resource.schemaUrl)}`;
-    out += '}';
+    packSpan(group.spans, span);
   }
-  return out + ']}';
+  const batch: PackedBatch = { resources: [] };
+  for (const [resource, byScope] of byResource) {
+    batch.resources.push({
+      json: resourceJson(resource),
+      schemaUrl: resource.schemaUrl,
+      scopes: [...byScope.values()],
+    });
+  }
+  return batch;
+}
+
+/** A span's fields, in `SLOT` order, then its attributes as key, value pairs. */
+function packSpan(out: unknown[], span: ReadableSpan): void {
+  const ctx = span.spanContext();
+  const parent = span.parentSpanContext;
+  const attributes = span.attributes;
+  const keys = Object.keys(attributes);
+  // As the SDK's serializer, which offsets it by one: absent (a foreign span) is written as 0.
+  const kind = (span.kind as SpanKind | undefined) ?? -1;
+  out.push(
+    ctx.traceId,
+    ctx.spanId,
+    parent?.spanId,
+    ctx.traceState?.serialize(),
+    span.name,
+    kind,
+    span.startTime[0],
+    span.startTime[1],
+    span.endTime[0],
+    span.endTime[1],
+    span.droppedAttributesCount,
+    span.events.length > 0 ? span.events : undefined,
+    span.droppedEventsCount,
+    span.status.code,
+    span.status.message,
+    span.links.length > 0 ? span.links.map(packLink) : undefined,
+    span.droppedLinksCount,
+    flags(ctx.traceFlags, parent?.isRemote),
+    keys.length,
+  );
+  for (const key of keys) out.push(key, attributes[key]);
+}
+
+function packLink(link: ReadableSpan['links'][number]): PackedLink {
+  const { spanId, traceId, traceState, traceFlags, isRemote } = link.context;
+  return {
+    traceId,
+    spanId,
+    traceState: traceState?.serialize(),
+    flags: flags(traceFlags, isRemote),
+    attributes: link.attributes,
+    droppedAttributesCount: link.droppedAttributesCount ?? 0,
+  };
+}
+
+/**
+ * The SDK groups a resource's spans by `name@version:schemaUrl`; the key is kept per scope object
+ * (one per tracer), so that grouping looks up the same string each time, its hash computed once.
+ */
+const scopeKeys = new WeakMap<InstrumentationScope, string>();
+
+function scopeKey(scope: InstrumentationScope): string {
+  let key = scopeKeys.get(scope);
+  if (key === undefined) {
+    key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    scopeKeys.set(scope, key);
+  }
+  return key;
 }
 
 const resourceCache = new WeakMap<Resource, string>();
@@ -82,127 +152,4 @@ function scopeJson(scope: InstrumentationScope): string {
     scopeCache.set(scope, json);
   }
   return json;
-}
-
-/** Span flags: W3C trace flags in the low byte, plus "has is-remote" and "is remote" (OTLP). */
-const flags = (traceFlags: number, isRemote: boolean | undefined) =>
-  (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
-
-function spanJson(span: ReadableSpan): string {
-  const ctx = span.spanContext();
-  const parent = span.parentSpanContext;
-  // Ids are hex strings the SDK validated (or generated); they need no escaping.
-  let json = `{"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`;
-  if (parent?.spanId) json += `,"parentSpanId":"${parent.spanId}"`;
-  const traceState = ctx.traceState?.serialize();
-  if (traceState !== undefined) json += `,"traceState":${quote(traceState)}`;
-  // As the SDK: span kinds are offset by one (OTLP's 0 is "unspecified").
-  const kind = (span.kind as SpanKind | undefined) ?? -1;
-  json += `,"name":${quote(span.name)},"kind":${kind + 1}`;
-  json += `,"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}"`;
-  json += `,"attributes":${attributesJson(span.attributes)}`;
-  json += `,"droppedAttributesCount":${span.droppedAttributesCount}`;
-  json += `,"events":${listJson(span.events, eventJson)}`;
-  json += `,"droppedEventsCount":${span.droppedEventsCount}`;
-  json += `,"status":{"code":${span.status.code}`;
-  if (span.status.message !== undefined) json += `,"message":${quote(span.status.message)}`;
-  json += `},"links":${listJson(span.links, linkJson)}`;
-  json += `,"droppedLinksCount":${span.droppedLinksCount}`;
-  return `${json},"flags":${flags(ctx.traceFlags, parent?.isRemote)}}`;
-}
-
-function eventJson(event: TimedEvent): string {
-  const attributes = event.attributes ? attributesJson(event.attributes) : '[]';
-  return (
-    `{"attributes":${attributes},"name":${quote(event.name)}` +
-    `,"timeUnixNano":"${nanos(event.time)}","droppedAttributesCount":${event.droppedAttributesCount || 0}}`
-  );
-}
-
-function linkJson(link: Link): string {
-  const attributes = link.attributes ? attributesJson(link.attributes) : '[]';
-  const { spanId, traceId, traceState, traceFlags, isRemote } = link.context;
-  let json = `{"attributes":${attributes},"spanId":"${spanId}","traceId":"${traceId}"`;
-  const state = traceState?.serialize();
-  if (state !== undefined) json += `,"traceState":${quote(state)}`;
-  return `${json},"droppedAttributesCount":${link.droppedAttributesCount || 0},"flags":${flags(traceFlags, isRemote)}}`;
-}
-
-function listJson<T>(items: readonly T[], item: (value: T) => string): string {
-  if (items.length === 0) return '[]';
-  let json = '[';
-  for (let i = 0; i < items.length; i++) json += (i > 0 ? ',' : '') + item(items[i]!);
-  return json + ']';
-}
-
-function attributesJson(attributes: Readonly<Record<string, unknown>>): string {
-  let json = '[';
-  let first = true;
-  for (const key of Object.keys(attributes)) {
-    if (!first) json += ',';
-    first = false;
-    json += `${keyJson(key)}${anyValueJson(attributes[key])}}`;
-  }
-  return json + ']';
-}
-
-/**
- * What JSON.stringify escapes: quote, backslash, controls (\p{Cc} also takes DEL and C1, which it
- * leaves alone: those merely take the slow path) and lone surrogates (\p{Cs} in a u-mode pattern).
- */
-const NEEDS_ESCAPE = /["\\\p{Cc}\p{Cs}]/u;
-
-/**
- * JSON.stringify(s) for a string, without its fixed cost (a string builder and a replacer check,
- * about 800 instructions a call) when nothing needs escaping, as in nearly every name and value.
- */
-function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
-
-/** `{"key":"<key>","value":` by attribute key: the keys are few and come back on every span. */
-const keyCache = new Map<string, string>();
-
-function keyJson(key: string): string {
-  let json = keyCache.get(key);
-  if (json === undefined) {
-    json = `{"key":${quote(key)},"value":`;
-    if (keyCache.size < 1000) keyCache.set(key, json);
-  }
-  return json;
-}
-
-/** JSON.stringify(n) for a number: String(n), except that what is not finite is null. */
-const numberJson = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
-
-function anyValueJson(value: unknown): string {
-  if (typeof value === 'string') return `{"stringValue":${quote(value)}}`;
-  if (typeof value === 'number') {
-    return Number.isInteger(value)
-      ? `{"intValue":${numberJson(value)}}`
-      : `{"doubleValue":${numberJson(value)}}`;
-  }
-  if (typeof value === 'boolean') return `{"boolValue":${value}}`;
-  if (value instanceof Uint8Array) {
-    return `{"bytesValue":"${Buffer.from(value).toString('base64')}"}`;
-  }
-  if (Array.isArray(value)) {
-    return `{"arrayValue":{"values":${listJson(value as unknown[], anyValueJson)}}}`;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const record = value as Record<string, unknown>;
-    const entries = Object.keys(record).map(
-      (key) => `${keyJson(key)}${anyValueJson(record[key])}}`,
-    );
-    return `{"kvlistValue":{"values":[${entries.join(',')}]}}`;
-  }
-  return '{}';
-}
-
-/** [seconds, nanoseconds] as the decimal string of its nanoseconds, without a BigInt. */
-function nanos([seconds, ns]: HrTime): string {
-  const s = Math.trunc(seconds);
-  const n = Math.trunc(ns);
-  if (s > 0 && n >= 0 && n < 1e9) return `${s}${String(n).padStart(9, '0')}`;
-  return (BigInt(s) * 1_000_000_000n + BigInt(n)).toString();
 }

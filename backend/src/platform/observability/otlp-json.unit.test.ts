@@ -4,7 +4,8 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { BasicTracerProvider, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { recordSpans } from '../../../test/spans';
-import { serializeSpans } from './otlp-json';
+import { packSpans, serializeSpans } from './otlp-json';
+import { writeSpans } from './otlp-json-writer.mjs';
 
 /** Spans with every kind of field the OTLP JSON mapping has, from two tracers. */
 function sampleSpans(): ReadableSpan[] {
@@ -99,6 +100,14 @@ describe('serializeSpans', () => {
     expect(scopes.map((s) => s.scope.name)).toEqual(['hanger', 'other']);
     const server = scopes[0]!.spans.find((s) => s.name === 'GET /api/v1/items/:id');
     expect(server?.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  it('writes the same bytes from a packed batch that crossed to another thread', () => {
+    const spans = sampleSpans();
+    const sdk = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans));
+    // The exporter posts the packed batch to its worker: a structured clone, as postMessage makes.
+    const packed = structuredClone(packSpans(spans));
+    expect(writeSpans(packed)).toBe(sdk);
   });
 
   it('writes an empty batch as the SDK does, and reuses the cached resource part', () => {

@@ -55,6 +55,16 @@ describe('PromiseContextManager', () => {
     expect(manager.active()).toBe(ROOT_CONTEXT);
   });
 
+  it('leaves the root context to what runs after a reaction (a queued microtask, a tick)', async () => {
+    const inReaction = manager.with(ctx('r'), () => Promise.resolve().then(() => seen()));
+    // Queued behind the reaction, in the same checkpoint; not a promise reaction, so no hook runs.
+    const afterIt = new Promise((resolve) => queueMicrotask(() => resolve(seen())));
+    const onTick = new Promise((resolve) => process.nextTick(() => resolve(seen())));
+    expect(await inReaction).toBe('r');
+    expect(await afterIt).toBeUndefined();
+    expect(await onTick).toBeUndefined();
+  });
+
   it('keeps concurrent chains apart', async () => {
     async function work(label: string, delays: number[]) {
       const out: unknown[] = [];
