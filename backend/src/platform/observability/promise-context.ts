@@ -79,9 +79,10 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
       },
       // Back to the root context, not to what was active before the reaction: reactions run from
       // the microtask checkpoint, which Node enters only with no `with` on the stack, so that was
-      // the root context. (A stack of saved contexts cost ~10 % of the hooks on a database
-      // request, callgrind; it would matter only to a microtask queue drained inside a reaction,
-      // a `vm` context's, which nothing here uses.)
+      // the root context. A stack of saved contexts made `before` and `after` cost 2.7k
+      // instructions per database request, 1.75k without (callgrind, services runtime); it would
+      // matter only to a microtask queue drained inside a reaction, a `vm` context's, which
+      // nothing here uses.
       after() {
         current = ROOT_CONTEXT;
       },
