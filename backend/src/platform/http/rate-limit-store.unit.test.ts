@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, context, trace, type Context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PromiseContextManager } from '../observability/promise-context';
 import { untracedRedisStore } from './rate-limit-store';
 
 type Reply = (err: Error | null, result?: [number, number]) => void;
@@ -13,16 +13,19 @@ type Reply = (err: Error | null, result?: [number, number]) => void;
  */
 function fakeRedis() {
   const counts = new Map<string, number>();
-  const sent: { command: string; key: string; context: Context }[] = [];
+  const sent: { command: string; key: string; args: unknown[]; context: Context }[] = [];
   const redis: Record<string, unknown> = {
     defineCommand(name: string) {
       redis[name] = (key: string, ...args: unknown[]) => {
-        sent.push({ command: name, key, context: context.active() });
+        sent.push({ command: name, key, args: args.slice(0, -1), context: context.active() });
         const reply = args.at(-1) as Reply;
-        if (key.includes('broken')) return reply(new Error('connection lost'));
-        const current = (counts.get(key) ?? 0) + (name === 'rateLimit' ? 1 : 0);
-        counts.set(key, current);
-        reply(null, [current, 60_000]);
+        // Answered later, from another turn of the event loop, as a socket's data would be.
+        setImmediate(() => {
+          if (key.includes('broken')) return reply(new Error('connection lost'));
+          const current = (counts.get(key) ?? 0) + (name === 'rateLimit' ? 1 : 0);
+          counts.set(key, current);
+          reply(null, [current, 60_000]);
+        });
       };
     },
   };
@@ -63,7 +66,8 @@ function call(
 }
 
 describe('untracedRedisStore', () => {
-  const manager = new AsyncLocalStorageContextManager();
+  // The application's context manager (V8 promise hooks), as tracing runs it.
+  const manager = new PromiseContextManager();
   beforeAll(() => {
     context.setGlobalContextManager(manager.enable());
   });
@@ -75,7 +79,7 @@ describe('untracedRedisStore', () => {
   it('sends the rate-limit commands outside the request trace, with the plugin key and answers', async () => {
     const { redis, sent } = fakeRedis();
     const Store = untracedRedisStore(redis, 'hanger:rl:');
-    const store = new Store({});
+    const store = new Store({ continueExceeding: true });
 
     expect(await call('incr', store, '10.0.0.1')).toEqual({
       err: null,
@@ -86,14 +90,18 @@ describe('untracedRedisStore', () => {
 
     const route = store.child({
       routeInfo: { method: 'POST', url: '/api/v1/auth/login' },
+      continueExceeding: false,
+      exponentialBackoff: true,
     } as unknown as Parameters<typeof store.child>[0]);
     expect(await call('incr', route, '10.0.0.1')).toMatchObject({ result: { current: 1 } });
 
-    expect(sent.map(({ command, key }) => [command, key])).toEqual([
-      ['rateLimit', 'hanger:rl:10.0.0.1'],
-      ['rateLimit', 'hanger:rl:10.0.0.1'],
-      ['rateLimitRead', 'hanger:rl:10.0.0.1'],
-      ['rateLimit', 'hanger:rl:POST/api/v1/auth/login-10.0.0.1'],
+    // The plugin's own Lua commands, keys and arguments (window, max, continueExceeding,
+    // exponentialBackoff, from the plugin's settings).
+    expect(sent.map(({ command, key, args }) => [command, key, args])).toEqual([
+      ['rateLimit', 'hanger:rl:10.0.0.1', [60_000, 100, true, false]],
+      ['rateLimit', 'hanger:rl:10.0.0.1', [60_000, 100, true, false]],
+      ['rateLimitRead', 'hanger:rl:10.0.0.1', []],
+      ['rateLimit', 'hanger:rl:POST/api/v1/auth/login-10.0.0.1', [60_000, 100, false, true]],
     ]);
     // No span in the context any command was sent in: the ioredis instrumentation makes none.
     for (const { context: sentIn } of sent) expect(trace.getSpan(sentIn)).toBeUndefined();
@@ -103,6 +111,20 @@ describe('untracedRedisStore', () => {
       void store.incr('10.0.0.2', () => {}, 60_000, 100);
       expect(trace.getSpan(context.active())).toBe(trace.getSpan(requestContext));
     });
+  });
+
+  it('leaves the request its context after the awaited round trip, as the plugin awaits it', async () => {
+    const { redis, sent } = fakeRedis();
+    const store = new (untracedRedisStore(redis, 'hanger:rl:'))({});
+    const after = await context.with(requestContext, async () => {
+      // As @fastify/rate-limit's applyRateLimit: a promise around the store's callback, awaited.
+      await new Promise((resolve, reject) =>
+        store.incr('10.0.0.3', (err, res) => (err ? reject(err) : resolve(res)), 60_000, 100),
+      );
+      return trace.getSpan(context.active());
+    });
+    expect(trace.getSpan(sent[0]!.context)).toBeUndefined();
+    expect(after).toBe(trace.getSpan(requestContext));
   });
 
   it('passes a failed command on as the error the plugin handles', async () => {

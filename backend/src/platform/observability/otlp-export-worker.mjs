@@ -7,6 +7,7 @@
 // Plain JavaScript: a worker does not inherit the main thread's TypeScript loader on Node 20.
 import { parentPort } from 'node:worker_threads';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions,
@@ -55,14 +56,20 @@ const exporter = new OTLPExporterBase(
 
 port.on('message', (message) => {
   if (message.type === 'export') {
-    exporter.export(new TextEncoder().encode(writeSpans(message.batch)), (result) => {
-      port.postMessage({
-        type: 'result',
-        id: message.id,
-        code: result.code,
-        error: result.error ? String(result.error.message ?? result.error) : undefined,
-      });
-    });
+    const answer = (code, error) =>
+      port.postMessage({ type: 'result', id: message.id, code, error });
+    let body;
+    try {
+      body = new TextEncoder().encode(writeSpans(message.batch));
+    } catch (err) {
+      // A batch that cannot be written (a span ended at an invalid time, say) fails by itself;
+      // thrown here, it would stop the thread and with it every later export.
+      answer(ExportResultCode.FAILED, `the batch could not be written: ${err?.message ?? err}`);
+      return;
+    }
+    exporter.export(body, (result) =>
+      answer(result.code, result.error ? String(result.error.message ?? result.error) : undefined),
+    );
   } else if (message.type === 'shutdown') {
     // Waits for the exports in flight (and their retries), then lets the thread end.
     exporter.shutdown().finally(() => port.close());

@@ -21,8 +21,8 @@ export function createOtlpJsonTraceExporter(): WorkerSpanExporter {
  * export fed them a second kind of object, and their optimized code was thrown away and ran
  * unoptimized for a while: about 20k instructions per request on the ping route at a 10 % sampler,
  * more than everything else tracing does (callgrind, docs/benchmarks.md). The worker has its own
- * heap and JIT, so the server's code never sees a client request; only the batch's bytes cross
- * (transferred, not copied).
+ * heap and JIT, so the server's code never sees a client request; only the batch's fields cross
+ * (a structured clone of flat arrays, `packSpans`).
  */
 export class WorkerSpanExporter implements SpanExporter {
   readonly #worker: Worker;
@@ -68,10 +68,16 @@ export class WorkerSpanExporter implements SpanExporter {
       return;
     }
     // The spans' fields only: the JSON is written on the worker (otlp-json.ts says why).
-    const batch = packSpans(spans);
     const id = this.#nextId++;
+    try {
+      this.#worker.postMessage({ type: 'export', id, batch: packSpans(spans) });
+    } catch (err) {
+      // A value the structured clone refuses (in a span built by hand; the SDK's attributes are
+      // primitives and arrays of them): this batch fails, and nothing waits for it.
+      resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
+      return;
+    }
     this.#pending.set(id, resultCallback);
-    this.#worker.postMessage({ type: 'export', id, batch });
   }
 
   /** Resolves when every export in flight has its result. */

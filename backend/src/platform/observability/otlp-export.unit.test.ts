@@ -82,6 +82,38 @@ describe('the OTLP span exporter (worker thread)', () => {
     await exporter.shutdown();
   });
 
+  it('fails a batch that cannot be written or cloned by itself, and exports the next ones', async () => {
+    const exporter = createOtlpJsonTraceExporter();
+    try {
+      // Ended at an invalid time: [NaN, NaN], which the worker cannot write as nanoseconds.
+      const badTime = recordSpans({ 'service.name': 'hanger-test' }, (provider) => {
+        provider.getTracer('hanger').startSpan('bad time').end(Number.NaN);
+      });
+      const before = received.length;
+      const failed = await exportOnce(exporter, badTime);
+      expect(failed.code).toBe(ExportResultCode.FAILED);
+      expect(failed.error?.message).toMatch(/could not be written/);
+      expect(received.length).toBe(before);
+
+      // A value the structured clone refuses (a span built by hand): failed at once, nothing
+      // left waiting.
+      const [span] = someSpans();
+      const unclonable = Object.assign(Object.create(span!) as ReadableSpan, {
+        attributes: { callback: () => 1 },
+      });
+      const refused = await exportOnce(exporter, [unclonable]);
+      expect(refused.code).toBe(ExportResultCode.FAILED);
+      await exporter.forceFlush();
+
+      // The worker is still there: the next batch goes out.
+      const spans = someSpans();
+      expect((await exportOnce(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
+      expect(received.at(-1)?.body).toBe(serializeSpans(spans));
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+
   it('reports a rejected batch as failed, and fails at once after shutdown', async () => {
     const exporter = createOtlpJsonTraceExporter();
     status = 400; // not retryable
