@@ -21,10 +21,10 @@ interface CounterStore {
 /**
  * @fastify/rate-limit's Redis store (the same Lua script, keys and answers), whose round trip
  * makes no span: every request of the API runs it, before its handler, so in a trace it was one
- * more span on every request saying the same thing, and it cost a sampled request as much as the
- * request's own span (docs/observability.md, "What is not traced"). The command is sent in the
- * root context, where the ioredis instrumentation (`requireParentSpan`) makes nothing; its time
- * stays inside the request's span, and its errors and 429s in the logs and metrics.
+ * more span on every sampled request saying the same thing, at the price of a span
+ * (docs/observability.md, "What is not traced"). The command is sent in the root context, where
+ * the ioredis instrumentation (`requireParentSpan`) makes nothing; its time stays inside the
+ * request's span, and its errors and 429s in the logs and metrics.
  */
 export function untracedRedisStore(redis: Redis, nameSpace: string): FastifyRateLimitStoreCtor {
   return class UntracedRedisStore implements FastifyRateLimitStore {

@@ -36,7 +36,10 @@ diag.setLogger(
   { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
 );
 
-/** The request body is written before the export (below); responses are read as the SDK's JSON exporter reads them. */
+/**
+ * The request body is written before the export (below); responses are read as the SDK's JSON
+ * exporter reads them.
+ */
 const serializer = {
   serializeRequest: (body) => body,
   deserializeResponse: (data) => JsonTraceSerializer.deserializeResponse(data),
