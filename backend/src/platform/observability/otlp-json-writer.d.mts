@@ -16,7 +16,7 @@ export interface PackedScope {
   /** The OTLP `scope` object, written once per scope and cached. */
   json: string;
   schemaUrl: string | undefined;
-  /** The spans' fields, one after another: `FIXED_SLOTS` by `SLOT`, then attribute pairs. */
+  /** The spans' fields, one after another (`SLOT` in otlp-json-writer.mjs), then attribute pairs. */
   spans: unknown[];
 }
 
@@ -29,29 +29,6 @@ export interface PackedLink {
   attributes: Readonly<Record<string, unknown>> | undefined;
   droppedAttributesCount: number;
 }
-
-export declare const SLOT: Readonly<{
-  traceId: 0;
-  spanId: 1;
-  parentSpanId: 2;
-  traceState: 3;
-  name: 4;
-  kind: 5;
-  startSeconds: 6;
-  startNanos: 7;
-  endSeconds: 8;
-  endNanos: 9;
-  droppedAttributesCount: 10;
-  events: 11;
-  droppedEventsCount: 12;
-  statusCode: 13;
-  statusMessage: 14;
-  links: 15;
-  droppedLinksCount: 16;
-  flags: 17;
-  attributeCount: 18;
-}>;
-export declare const FIXED_SLOTS: 19;
 
 export declare function writeSpans(batch: PackedBatch): string;
 export declare function flags(traceFlags: number, isRemote: boolean | undefined): number;

@@ -6,7 +6,7 @@
 // Types: otlp-json-writer.d.mts.
 
 /** Where a packed span's fields are (`packSpans` writes them in this order). */
-export const SLOT = Object.freeze({
+const SLOT = Object.freeze({
   traceId: 0,
   spanId: 1,
   parentSpanId: 2,
@@ -28,7 +28,7 @@ export const SLOT = Object.freeze({
   attributeCount: 18,
 });
 /** Slots before a span's attributes, which follow as key, value pairs. */
-export const FIXED_SLOTS = 19;
+const FIXED_SLOTS = 19;
 
 /** The batch as OTLP/HTTP JSON: resources, their scopes and their spans, in the packed order. */
 export function writeSpans(batch) {

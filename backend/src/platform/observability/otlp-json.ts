@@ -29,8 +29,10 @@ export function serializeSpans(spans: readonly ReadableSpan[]): string {
  *
  * Why two halves: writing the JSON on the server's thread cost ~20k instructions per span, most of
  * it building and then flattening a string of some sixty pieces; packing the same fields and
- * posting them (a structured clone) costs well under half of that (callgrind,
- * docs/benchmarks.md, session 7). The SDK's own serializer cost ~30k (session 5).
+ * posting them (a structured clone) costs that thread well under half of it. The work moves, it
+ * does not shrink: the worker then spends ~25k per span (the writing, and ~4.5k to deserialize),
+ * so this shortens the request thread, not the process's CPU (callgrind, docs/benchmarks.md,
+ * session 7; ADR 0008). The SDK's own serializer cost ~30k (session 5).
  *
  * The resource and scope parts are written here, once each, and cached: they are the same for
  * every batch.
