@@ -17,7 +17,8 @@
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
- * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50, and
+ * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50, --only b,b3 (the
+ * comparisons to run, by name; default all), and
  * --runtime services to boot the servers on Postgres + Redis as production does (BENCH_PG_URL,
  * BENCH_REDIS_URL; default the local ones) instead of the embedded runtime.
  *
@@ -48,6 +49,8 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     /** embedded (PGlite, in-process queue and cache) or services (Postgres + Redis, as in production). */
     runtime: { type: 'string', default: 'embedded' },
+    /** Comma-separated comparison names (a1,a2,b,b3,c1,c2,c3,b2) to run only those; default all. */
+    only: { type: 'string' },
   },
 });
 
@@ -224,7 +227,10 @@ async function main() {
     req.resume();
     req.on('end', () => {
       spansReceived++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      // An empty ExportTraceServiceResponse, in the request's format (protobuf by default).
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
@@ -402,8 +408,11 @@ async function main() {
         target: '(for information)',
       },
     ];
+    const only = opts.only?.split(',');
+    const unknown = only?.filter((name) => !comparisons.some((c) => c.name === name));
+    if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
     const rows: string[] = [];
-    for (const c of comparisons) {
+    for (const c of comparisons.filter((c) => !only || only.includes(c.name))) {
       const a: Sample[] = [];
       const b: Sample[] = [];
       for (let i = 0; i < rounds; i++) {

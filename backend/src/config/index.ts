@@ -16,6 +16,13 @@ const optionalUrl = z
   .transform((v) => (v ? v : undefined))
   .pipe(z.url().optional());
 
+const otlpProtocol = z
+  .enum(['http/protobuf', 'http/json', ''], {
+    error: 'expected http/protobuf or http/json (OTLP over gRPC is not supported)',
+  })
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 /**
  * Every environment variable Hanger reads, with its default. Nothing else reads process.env.
  * `.env.example` mirrors this list.
@@ -77,6 +84,9 @@ const envSchema = z.object({
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none', '']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  /** OTLP/HTTP body format: protobuf (the specification's default, and cheaper) or JSON. No gRPC. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
   OTEL_SERVICE_NAME: z.string().default('hanger'),
 });
 
@@ -115,7 +125,13 @@ export interface Config {
   serveSpa: boolean;
   observability: {
     metrics: { enabled: boolean; token: string | undefined; port: number | undefined };
-    tracing: { enabled: boolean; exporter: 'otlp' | 'console'; serviceName: string };
+    tracing: {
+      enabled: boolean;
+      exporter: 'otlp' | 'console';
+      /** The OTLP/HTTP body format: the traces variable, else the general one, else protobuf. */
+      protocol: 'http/protobuf' | 'http/json';
+      serviceName: string;
+    };
   };
   mail: { smtpUrl: string | undefined; from: string };
 }
@@ -190,6 +206,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             (!e.OTEL_TRACES_EXPORTER &&
               Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT))),
         exporter: e.OTEL_TRACES_EXPORTER === 'console' ? 'console' : 'otlp',
+        protocol:
+          e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
         serviceName: e.OTEL_SERVICE_NAME,
       },
     },

@@ -3,14 +3,22 @@ import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { packSpans } from './otlp-json';
+import { encodeSpans } from './otlp-protobuf';
+
+/** The OTLP/HTTP body formats (OTEL_EXPORTER_OTLP_PROTOCOL); gRPC is not supported. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 /**
- * The OTLP/HTTP JSON span exporter, configured by the same OTEL_EXPORTER_OTLP_* variables as
- * `@opentelemetry/exporter-trace-otlp-http` (with its retries, timeout and compression): each batch
- * is packed here (`packSpans`), and written as OTLP JSON and sent on a worker thread (ADR 0008).
+ * The OTLP/HTTP span exporter, configured by the same OTEL_EXPORTER_OTLP_* variables as the SDK's
+ * exporters (with their retries, timeout and compression); the requests are sent from a worker
+ * thread (ADR 0008).
+ *
+ * - `http/protobuf`, the default: each batch is written here (`encodeSpans`, the SDK's bytes), and
+ *   the bytes are handed to the worker without a copy.
+ * - `http/json`: each batch is packed here (`packSpans`), and written as OTLP JSON on the worker.
  */
-export function createOtlpJsonTraceExporter(): WorkerSpanExporter {
-  return new WorkerSpanExporter(new URL('./otlp-export-worker.mjs', import.meta.url));
+export function createOtlpTraceExporter(protocol: OtlpProtocol): WorkerSpanExporter {
+  return new WorkerSpanExporter(new URL('./otlp-export-worker.mjs', import.meta.url), protocol);
 }
 
 /**
@@ -21,8 +29,9 @@ export function createOtlpJsonTraceExporter(): WorkerSpanExporter {
  * export fed them a second kind of object, and their optimized code was thrown away and ran
  * unoptimized for a while: about 20k instructions per request on the ping route at a 10 % sampler,
  * more than everything else tracing does (callgrind, docs/benchmarks.md). The worker has its own
- * heap and JIT, so the server's code never sees a client request; only the batch's fields cross
- * (a structured clone of flat arrays, `packSpans`).
+ * heap and JIT, so the server's code never sees a client request; only the batch crosses: its
+ * protobuf bytes (a transfer, no copy), or for JSON its fields (a structured clone of flat arrays,
+ * `packSpans`).
  */
 export class WorkerSpanExporter implements SpanExporter {
   readonly #worker: Worker;
@@ -35,11 +44,13 @@ export class WorkerSpanExporter implements SpanExporter {
   #drained: (() => void)[] = [];
   /** Settles when the worker has ended, whenever that happens (listened for from the start). */
   readonly #exited: Promise<void>;
+  readonly #protocol: OtlpProtocol;
 
-  constructor(script: URL) {
+  constructor(script: URL, protocol: OtlpProtocol = 'http/protobuf') {
+    this.#protocol = protocol;
     // No inherited execArgv: the parent's --import hooks (tsx, the tracing preload) are not for it
     // (and preload.ts does nothing off the main thread, for hooks that come with NODE_OPTIONS).
-    this.#worker = new Worker(script, { execArgv: [] });
+    this.#worker = new Worker(script, { execArgv: [], workerData: { protocol } });
     // Exports are flushed by shutdown (stopTracing); an idle exporter keeps no process alive.
     this.#worker.unref();
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
@@ -67,13 +78,21 @@ export class WorkerSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: this.#gone });
       return;
     }
-    // The spans' fields only: the JSON is written on the worker (otlp-json.ts says why).
     const id = this.#nextId++;
     try {
-      this.#worker.postMessage({ type: 'export', id, batch: packSpans(spans) });
+      if (this.#protocol === 'http/protobuf') {
+        // Cheaper to write here than to pack for the worker (otlp-protobuf.ts); the batch's own
+        // buffer is transferred.
+        const body = encodeSpans(spans);
+        this.#worker.postMessage({ type: 'export', id, body }, [body.buffer]);
+      } else {
+        // The spans' fields only: the JSON is written on the worker (otlp-json.ts says why).
+        this.#worker.postMessage({ type: 'export', id, batch: packSpans(spans) });
+      }
     } catch (err) {
-      // A value the structured clone refuses (in a span built by hand; the SDK's attributes are
-      // primitives and arrays of them): this batch fails, and nothing waits for it.
+      // A span the serializer cannot write, or a value the structured clone refuses (in a span
+      // built by hand; the SDK's attributes are primitives and arrays of them): this batch fails,
+      // and nothing waits for it.
       resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
       return;
     }

@@ -1,12 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSpans } from '../../../test/spans';
-import { WorkerSpanExporter, createOtlpJsonTraceExporter } from './otlp-export';
+import { WorkerSpanExporter, createOtlpTraceExporter, type OtlpProtocol } from './otlp-export';
 import { serializeSpans } from './otlp-json';
 import { diagLogger, startTracing, stopTracing, type DiagSink } from './tracing';
+
+const silent = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  verbose: () => {},
+};
 
 function someSpans(): ReadableSpan[] {
   return recordSpans({ 'service.name': 'hanger-test' }, (provider) => {
@@ -19,8 +29,14 @@ function someSpans(): ReadableSpan[] {
 interface Received {
   path: string | undefined;
   contentType: string | undefined;
-  body: string;
+  body: Buffer;
 }
+
+/** What the SDK's own exporter for each protocol would send for these spans. */
+const expectedBody: Record<OtlpProtocol, (spans: ReadableSpan[]) => Buffer> = {
+  'http/protobuf': (spans) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+  'http/json': (spans) => Buffer.from(serializeSpans(spans)),
+};
 
 describe('the OTLP span exporter (worker thread)', () => {
   const received: Received[] = [];
@@ -34,12 +50,12 @@ describe('the OTLP span exporter (worker thread)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({
-          path: req.url,
-          contentType: req.headers['content-type'],
-          body: Buffer.concat(chunks).toString('utf8'),
-        });
-        res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+        const contentType = req.headers['content-type'];
+        received.push({ path: req.url, contentType, body: Buffer.concat(chunks) });
+        // An empty ExportTraceServiceResponse, in the request's format.
+        if (contentType === 'application/x-protobuf')
+          res.writeHead(status, { 'content-type': contentType }).end();
+        else res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
@@ -53,37 +69,85 @@ describe('the OTLP span exporter (worker thread)', () => {
     await new Promise((resolve) => collector.close(resolve));
   });
 
-  const exportOnce = (
-    exporter: ReturnType<typeof createOtlpJsonTraceExporter>,
-    spans: ReadableSpan[],
-  ) => new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
+  const exportOnce = (exporter: WorkerSpanExporter, spans: ReadableSpan[]) =>
+    new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
 
-  it('posts each batch, as serialized, to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces', async () => {
-    const exporter = createOtlpJsonTraceExporter();
-    const spans = someSpans();
-    const result = await exportOnce(exporter, spans);
-    expect(result.code).toBe(ExportResultCode.SUCCESS);
-    const last = received.at(-1)!;
-    expect(last.path).toBe('/v1/traces');
-    expect(last.contentType).toBe('application/json');
-    expect(last.body).toBe(serializeSpans(spans));
+  it.each([
+    ['http/protobuf', 'application/x-protobuf'],
+    ['http/json', 'application/json'],
+  ] as const)(
+    'posts each batch as %s (%s) to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, the bytes the SDK would send',
+    async (protocol, contentType) => {
+      const exporter = createOtlpTraceExporter(protocol);
+      const warnings: string[] = [];
+      diag.setLogger(
+        { ...silent, warn: (message: string) => warnings.push(message) },
+        { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+      );
+      try {
+        const spans = someSpans();
+        const result = await exportOnce(exporter, spans);
+        expect(result.code).toBe(ExportResultCode.SUCCESS);
+        const last = received.at(-1)!;
+        expect(last.path).toBe('/v1/traces');
+        expect(last.contentType).toBe(contentType);
+        expect(last.body.equals(expectedBody[protocol](spans))).toBe(true);
 
-    // Two batches in flight at once each get their own result; forceFlush waits for both.
-    const before = received.length;
-    const results: ExportResult[] = [];
-    exporter.export(someSpans(), (r) => results.push(r));
-    exporter.export(someSpans(), (r) => results.push(r));
-    await exporter.forceFlush();
-    expect(results.map((r) => r.code)).toEqual([
-      ExportResultCode.SUCCESS,
-      ExportResultCode.SUCCESS,
-    ]);
-    expect(received.length).toBe(before + 2);
-    await exporter.shutdown();
+        // Two batches in flight at once each get their own result and their own bytes (a buffer
+        // handed to the worker is not reused); forceFlush waits for both.
+        const before = received.length;
+        const results: ExportResult[] = [];
+        const batches = [someSpans(), someSpans()];
+        for (const batch of batches) exporter.export(batch, (r) => results.push(r));
+        await exporter.forceFlush();
+        expect(results.map((r) => r.code)).toEqual([
+          ExportResultCode.SUCCESS,
+          ExportResultCode.SUCCESS,
+        ]);
+        const bodies = received.slice(before).map((r) => r.body);
+        expect(bodies).toHaveLength(2);
+        for (const batch of batches) {
+          expect(bodies.some((body) => body.equals(expectedBody[protocol](batch)))).toBe(true);
+        }
+        // The collector's answers were read as the protocol's responses: nothing to warn about.
+        expect(warnings).toEqual([]);
+      } finally {
+        diag.disable();
+        await exporter.shutdown();
+      }
+    },
+  );
+
+  it('fails a protobuf batch the serializer cannot write by itself, and exports the next ones', async () => {
+    const exporter = createOtlpTraceExporter('http/protobuf');
+    try {
+      const [span] = someSpans();
+      const unreadable = Object.assign(Object.create(span!) as ReadableSpan, {
+        attributes: new Proxy(
+          {},
+          {
+            ownKeys() {
+              throw new Error('unreadable attributes');
+            },
+          },
+        ),
+      });
+      const before = received.length;
+      const failed = await exportOnce(exporter, [unreadable]);
+      expect(failed.code).toBe(ExportResultCode.FAILED);
+      expect(failed.error?.message).toBe('unreadable attributes');
+      expect(received.length).toBe(before);
+
+      const spans = someSpans();
+      expect((await exportOnce(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
+      expect(received.at(-1)?.body.equals(expectedBody['http/protobuf'](spans))).toBe(true);
+    } finally {
+      await exporter.shutdown();
+    }
   });
 
-  it('fails a batch that cannot be written or cloned by itself, and exports the next ones', async () => {
-    const exporter = createOtlpJsonTraceExporter();
+  it('fails a JSON batch that cannot be written or cloned by itself, and exports the next ones', async () => {
+    const exporter = createOtlpTraceExporter('http/json');
     try {
       // Ended at an invalid time: [NaN, NaN], which the worker cannot write as nanoseconds.
       const badTime = recordSpans({ 'service.name': 'hanger-test' }, (provider) => {
@@ -108,14 +172,14 @@ describe('the OTLP span exporter (worker thread)', () => {
       // The worker is still there: the next batch goes out.
       const spans = someSpans();
       expect((await exportOnce(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
-      expect(received.at(-1)?.body).toBe(serializeSpans(spans));
+      expect(received.at(-1)?.body.toString('utf8')).toBe(serializeSpans(spans));
     } finally {
       await exporter.shutdown();
     }
   });
 
   it('reports a rejected batch as failed, and fails at once after shutdown', async () => {
-    const exporter = createOtlpJsonTraceExporter();
+    const exporter = createOtlpTraceExporter('http/protobuf');
     status = 400; // not retryable
     try {
       const rejected = await exportOnce(exporter, someSpans());

@@ -32,6 +32,7 @@ if (isMainThread && config?.observability.tracing.enabled) {
   await startTracing({
     serviceName: config.observability.tracing.serviceName,
     exporter: config.observability.tracing.exporter,
+    protocol: config.observability.tracing.protocol,
     log: createLogger(config.logLevel),
   });
 }

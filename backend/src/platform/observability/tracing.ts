@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
+import type { OtlpProtocol } from './otlp-export';
 import { PromiseContextManager, activeContext } from './promise-context';
 import { DecidedSampler, RootDecider, samplerFromEnv } from './sampling';
 
@@ -36,6 +37,8 @@ export interface TracingOptions {
   serviceName: string;
   /** `otlp` (configured by the standard OTEL_EXPORTER_OTLP_* variables) or `console`. */
   exporter?: 'otlp' | 'console';
+  /** The OTLP/HTTP body format (default http/protobuf; config: OTEL_EXPORTER_OTLP_PROTOCOL). */
+  protocol?: OtlpProtocol;
   /** Replaces the exporter (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
   /** Patch http, pg and ioredis (default true; needs to run before those modules load). */
@@ -95,10 +98,12 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     if (options.exporter === 'console') {
       spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
     } else {
-      // OTLP/HTTP JSON, as @opentelemetry/exporter-trace-otlp-http: a cheaper serializer, and the
-      // requests sent from a worker thread (otlp-export.ts, ADR 0008).
-      const { createOtlpJsonTraceExporter } = await import('./otlp-export');
-      spanProcessors = [new base.BatchSpanProcessor(createOtlpJsonTraceExporter())];
+      // OTLP/HTTP, protobuf or JSON, as the SDK's exporters, with the requests sent from a worker
+      // thread (otlp-export.ts, ADR 0008).
+      const { createOtlpTraceExporter } = await import('./otlp-export');
+      spanProcessors = [
+        new base.BatchSpanProcessor(createOtlpTraceExporter(options.protocol ?? 'http/protobuf')),
+      ];
     }
   }
   const fromEnv = samplerFromEnv(base, process.env);

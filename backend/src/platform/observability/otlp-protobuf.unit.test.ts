@@ -1,0 +1,119 @@
+import { SpanKind } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { recordEveryField, recordSpans } from '../../../test/spans';
+import { encodeSpans } from './otlp-protobuf';
+
+const sdkBytes = (spans: ReadableSpan[]) =>
+  Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(0));
+
+/** Attribute values of every shape the SDK's protobuf mapping distinguishes. */
+const EDGE_VALUES: Record<string, unknown> = {
+  'int.zero': 0,
+  'int.small': 127,
+  'int.two.bytes': 128,
+  'int.max32': 0xffffffff,
+  'int.above32': 2 ** 32,
+  'int.big': 2 ** 60,
+  'int.negative': -1,
+  'int.very.negative': -(2 ** 40) - 3,
+  'int.min64': -(2 ** 63),
+  'double.huge': 2 ** 63, // an integer, but outside int64: a double
+  'double.very.negative': -(2 ** 64),
+  'double.half': 0.5,
+  'double.nan': Number.NaN,
+  'double.negative.infinity': Number.NEGATIVE_INFINITY,
+  'string.empty': '',
+  'string.42.ascii': 'x'.repeat(42),
+  'string.43.ascii': 'y'.repeat(43),
+  'string.42.accents': 'é'.repeat(42), // 84 bytes in one length byte
+  'string.42.cjk': '中'.repeat(42), // 126 bytes: still one
+  'string.43.cjk': '中'.repeat(43), // 129 bytes: two
+  'string.long.emoji': '😀'.repeat(40), // 160 bytes: a two-byte length
+  'string.lone.surrogates': 'a\ud800b\udc00c',
+  'string.long.lone': `${'z'.repeat(50)}\ud800`,
+  bytes: new Uint8Array([0, 1, 254, 255]),
+  'array.mixed': ['a', 1, 2.5, true, null],
+  'array.empty': [],
+  'array.long': Array.from({ length: 40 }, (_, i) => `item-${i}`), // nested lengths past 127
+  kvlist: { a: 'b', n: { deep: [1, 2] } },
+  'null.value': null,
+};
+
+describe('encodeSpans (OTLP protobuf)', () => {
+  it("writes the SDK serializer's bytes for spans with every kind of field", () => {
+    const spans = recordSpans(
+      { 'service.name': 'hanger-test', 'service.instance': 7 },
+      recordEveryField,
+    );
+    expect(spans).toHaveLength(4);
+    expect(Buffer.from(encodeSpans(spans)).equals(sdkBytes(spans))).toBe(true);
+  });
+
+  it('writes every attribute value shape, long spans, and large batches, as the SDK does', () => {
+    const spans = recordSpans({ 'service.name': 'hanger-test', ...EDGE_VALUES }, (p) => {
+      const tracer = p.getTracer('hanger', '1.0.0');
+      // Span bodies past 127 and 16,383 bytes: their length moved up one and two bytes.
+      tracer
+        .startSpan('edge values', { kind: SpanKind.PRODUCER, attributes: EDGE_VALUES as never })
+        .end();
+      tracer.startSpan('huge', { attributes: { sql: 'SELECT 1 -- '.repeat(2000) } }).end();
+      tracer.startSpan('unicode name 😀 é').end();
+      // Ids the SDK does not check (a link's): upper case, and characters that are not hex.
+      tracer
+        .startSpan('odd links', {
+          links: [
+            {
+              context: {
+                traceId: 'ABCDEF0123456789'.repeat(2),
+                spanId: '0A1B2C3D4E5F6A7B',
+                traceFlags: 1,
+              },
+            },
+            {
+              context: {
+                traceId: `${'0'.repeat(30)}zz`,
+                spanId: 'g-h.i jk'.repeat(2),
+                traceFlags: 0,
+              },
+            },
+          ],
+        })
+        .end();
+      // A batch larger than the scratch buffer starts with (64 KiB): it grows mid-batch.
+      for (let i = 0; i < 600; i++) {
+        tracer
+          .startSpan(`GET /api/v1/items/${i}`, { attributes: { i, path: 'p'.repeat(100) } })
+          .end();
+      }
+    });
+    const ours = Buffer.from(encodeSpans(spans));
+    expect(ours.length).toBeGreaterThan(64 * 1024);
+    expect(ours.equals(sdkBytes(spans))).toBe(true);
+  });
+
+  it('writes an empty batch as nothing, and each batch into a buffer of its own', () => {
+    expect(encodeSpans([])).toHaveLength(0);
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, recordEveryField);
+    const first = encodeSpans(spans);
+    const second = encodeSpans(spans.slice(0, 1));
+    // The first batch's bytes are untouched by the second (the exporter transfers each away),
+    // and the cached resource and scope parts write the same bytes again.
+    expect(first.buffer).not.toBe(second.buffer);
+    expect(Buffer.from(first).equals(sdkBytes(spans))).toBe(true);
+    expect(Buffer.from(second).equals(sdkBytes(spans.slice(0, 1)))).toBe(true);
+    expect(Buffer.from(encodeSpans(spans)).equals(Buffer.from(first))).toBe(true);
+  });
+
+  it('groups spans of two resources and interleaved scopes as the SDK does', () => {
+    const a = recordSpans({ 'service.name': 'one' }, (p) => {
+      p.getTracer('x').startSpan('a1').end();
+      p.getTracer('y', '2').startSpan('a2').end();
+      p.getTracer('x').startSpan('a3').end();
+    });
+    const b = recordSpans({ 'service.name': 'two' }, (p) => p.getTracer('x').startSpan('b1').end());
+    const mixed = [a[0]!, b[0]!, a[1]!, a[2]!];
+    expect(Buffer.from(encodeSpans(mixed)).equals(sdkBytes(mixed))).toBe(true);
+  });
+});
