@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index';
 
+/** What turns tracing on: an OTLP endpoint. */
+const TRACING = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+
 describe('configuration', () => {
   it('defaults to the embedded runtime on port 3000 with data in ./data', () => {
     const c = loadConfig({});
@@ -39,7 +42,7 @@ describe('configuration', () => {
 
   it('exports spans as OTLP/HTTP protobuf unless a protocol variable says JSON', () => {
     const protocol = (env: Record<string, string>) =>
-      loadConfig(env).observability.tracing.protocol;
+      loadConfig({ ...TRACING, ...env }).observability.tracing.protocol;
     expect(protocol({})).toBe('http/protobuf');
     expect(protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: '' })).toBe('http/protobuf');
     expect(protocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
@@ -50,7 +53,21 @@ describe('configuration', () => {
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
       }),
     ).toBe('http/protobuf');
-    expect(protocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(protocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' http/json ' })).toBe('http/json');
+    // The general variable may name gRPC for other signals' exporters: the traces one decides.
+    expect(
+      protocol({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }),
+    ).toBe('http/protobuf');
+    // With tracing off, the protocol is not this process's concern.
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).observability.tracing.enabled).toBe(
+      false,
+    );
+    expect(() =>
+      loadConfig({ ...TRACING, OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -61,8 +78,11 @@ describe('configuration', () => {
     [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_BUCKET'],
     [{ NODE_ENV: 'production' }, 'APP_SECRET'],
     [{ APP_SECRET: 'short' }, 'APP_SECRET'],
-    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL'],
-    [{ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'],
+    [{ ...TRACING, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL'],
+    [
+      { ...TRACING, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' },
+      'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    ],
   ])('refuses %j with a message naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -16,13 +16,6 @@ const optionalUrl = z
   .transform((v) => (v ? v : undefined))
   .pipe(z.url().optional());
 
-const otlpProtocol = z
-  .enum(['http/protobuf', 'http/json', ''], {
-    error: 'expected http/protobuf or http/json (OTLP over gRPC is not supported)',
-  })
-  .optional()
-  .transform((v) => (v ? v : undefined));
-
 /**
  * Every environment variable Hanger reads, with its default. Nothing else reads process.env.
  * `.env.example` mirrors this list.
@@ -84,9 +77,12 @@ const envSchema = z.object({
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none', '']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
-  /** OTLP/HTTP body format: protobuf (the specification's default, and cheaper) or JSON. No gRPC. */
-  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  /**
+   * OTLP/HTTP body format for spans: the traces variable, else the general one (which other
+   * signals' exporters may share), else protobuf. Checked only when tracing is on (loadConfig).
+   */
+  OTEL_EXPORTER_OTLP_PROTOCOL: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalString,
   OTEL_SERVICE_NAME: z.string().default('hanger'),
 });
 
@@ -159,6 +155,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('APP_SECRET: required when NODE_ENV=production (at least 32 characters)');
   }
   if (e.S3_ENDPOINT && !e.S3_BUCKET) problems.push('S3_BUCKET: required when S3_ENDPOINT is set');
+  const tracingEnabled =
+    !e.OTEL_SDK_DISABLED &&
+    (e.OTEL_TRACES_EXPORTER === 'otlp' ||
+      e.OTEL_TRACES_EXPORTER === 'console' ||
+      (!e.OTEL_TRACES_EXPORTER &&
+        Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)));
+  const protocolVariable = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = e[protocolVariable] ?? 'http/protobuf';
+  if (tracingEnabled && protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    problems.push(
+      `${protocolVariable}: expected http/protobuf or http/json for spans, got ${protocol} (OTLP over gRPC is not supported)`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.HANGER_DATA_DIR);
@@ -199,15 +210,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     observability: {
       metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN, port: e.METRICS_PORT },
       tracing: {
-        enabled:
-          !e.OTEL_SDK_DISABLED &&
-          (e.OTEL_TRACES_EXPORTER === 'otlp' ||
-            e.OTEL_TRACES_EXPORTER === 'console' ||
-            (!e.OTEL_TRACES_EXPORTER &&
-              Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT))),
+        enabled: tracingEnabled,
         exporter: e.OTEL_TRACES_EXPORTER === 'console' ? 'console' : 'otlp',
-        protocol:
-          e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+        protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
         serviceName: e.OTEL_SERVICE_NAME,
       },
     },

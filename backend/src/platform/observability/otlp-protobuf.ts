@@ -47,10 +47,19 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array<ArrayBuf
     }
     close(resourceSpans);
   }
-  // The batch's own buffer, since it is transferred; the scratch one stays for the next batch.
+  // The batch's own buffer, since it is transferred; the scratch one stays for the next batch,
+  // unless a batch of huge spans grew it past 1 MiB.
   const out = new Uint8Array(pos);
   out.set(buf.subarray(0, pos));
+  if (buf.length > 1024 * 1024) buf = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
   return out;
+}
+
+/**
+ * Restarts the scratch buffer at `bytes` (tests: a batch written across every growth point).
+ */
+export function resetScratchBuffer(bytes = SCRATCH_SIZE): void {
+  buf = Buffer.allocUnsafeSlow(bytes);
 }
 
 /** Tags (field number << 3 | wire type) of the fields below 16: one byte each. */
@@ -66,12 +75,13 @@ const I32 = 5;
 const tag = (field: number, wire: number) => (field << 3) | wire;
 
 /** The scratch buffer each batch is written into, grown as needed and kept. */
-let buf = Buffer.allocUnsafeSlow(64 * 1024);
+const SCRATCH_SIZE = 64 * 1024;
+let buf = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 let pos = 0;
 
 function ensure(bytes: number): void {
   if (pos + bytes <= buf.length) return;
-  let size = buf.length * 2;
+  let size = Math.max(buf.length * 2, SLACK);
   while (size < pos + bytes) size *= 2;
   const grown = Buffer.allocUnsafeSlow(size);
   buf.copy(grown, 0, 0, pos);
@@ -186,30 +196,33 @@ function writeTime(time: HrTime): void {
   pos += 8;
 }
 
-/** Hex digit values by character code; other characters as the SDK's `hexToBinary` maps them. */
+/** Hex digit values by character code below 128, as the SDK's `hexToBinary` maps them. */
 const HEX = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   HEX[c] = (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c - 55) & 0xff;
 }
 
-/**
- * A hex id (trace or span) as its bytes, with its length: Buffer's native hex decoder, or, for an id
- * that is not all hex digits (which it stops at), the SDK's mapping of each character.
- */
+/** An id Buffer's native hex decoder reads as the SDK does (it truncates two-byte characters). */
+const HEX_ID = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** A hex id (trace or span) as its bytes, with its length. */
 function writeId(hex: string): void {
   const bytes = hex.length >>> 1;
   writeVarint(bytes);
   ensure(bytes + SLACK);
-  if (buf.write(hex, pos, bytes, 'hex') !== bytes) {
-    // The hot helpers work on local copies of `buf` and `pos`: the module's variables cost a load
-    // and a store per byte.
+  if (HEX_ID.test(hex)) buf.write(hex, pos, bytes, 'hex');
+  else {
+    // Not an id (a link's, which the SDK does not check): each character as the SDK maps it.
     const b = buf;
-    let p = pos;
-    for (let i = 0; i < 2 * bytes; i += 2) {
-      b[p++] = (HEX[hex.charCodeAt(i) & 0x7f]! << 4) | HEX[hex.charCodeAt(i + 1) & 0x7f]!;
+    for (let i = 0; i < bytes; i++) {
+      b[pos + i] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
     }
   }
   pos += bytes;
+}
+
+function hexValue(c: number): number {
+  return c < 128 ? HEX[c]! : c - 55;
 }
 
 /**
@@ -217,7 +230,14 @@ function writeId(hex: string): void {
  * length byte reserved (42 UTF-16 units take at most 126 bytes); the rest by Buffer's UTF-8
  * writer, which replaces lone surrogates with U+FFFD as TextEncoder does.
  */
-function writeString(s: string): void {
+function writeString(s: unknown): void {
+  if (typeof s !== 'string') {
+    // A name or version that is not a string (the SDK does not check them): empty, as the SDK
+    // writes it, rather than failing the batch.
+    ensure(1 + SLACK);
+    buf[pos++] = 0;
+    return;
+  }
   const n = s.length;
   if (n <= 42) {
     ensure(1 + 3 * n + SLACK);
@@ -237,7 +257,9 @@ function writeString(s: string): void {
   const length = Buffer.byteLength(s, 'utf8');
   writeVarint(length);
   ensure(length + SLACK);
-  pos += buf.write(s, pos, length, 'utf8');
+  // The length is already written: a writer that disagreed with it would corrupt the batch.
+  if (buf.write(s, pos, length, 'utf8') !== length) throw new Error('UTF-8 length mismatch');
+  pos += length;
 }
 
 function put(bytes: Uint8Array): void {

@@ -3,7 +3,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { recordEveryField, recordSpans } from '../../../test/spans';
-import { encodeSpans } from './otlp-protobuf';
+import { encodeSpans, resetScratchBuffer } from './otlp-protobuf';
 
 const sdkBytes = (spans: ReadableSpan[]) =>
   Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(0));
@@ -78,6 +78,15 @@ describe('encodeSpans (OTLP protobuf)', () => {
                 traceFlags: 0,
               },
             },
+            // Beyond ASCII: one-byte (Latin-1) and two-byte characters, which Buffer's hex decoder
+            // would truncate to their low byte.
+            {
+              context: {
+                traceId: `${'0'.repeat(30)}ü°`,
+                spanId: '0123456789abcd\u01300',
+                traceFlags: 1,
+              },
+            },
           ],
         })
         .end();
@@ -91,6 +100,35 @@ describe('encodeSpans (OTLP protobuf)', () => {
     const ours = Buffer.from(encodeSpans(spans));
     expect(ours.length).toBeGreaterThan(64 * 1024);
     expect(ours.equals(sdkBytes(spans))).toBe(true);
+  });
+
+  it('writes names and versions that are not strings as the SDK does: empty', () => {
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, (p) => {
+      p.getTracer('hanger').startSpan('ok').end();
+      p.getTracer('hanger')
+        .startSpan(404 as never)
+        .end();
+      p.getTracer('other', 2 as never)
+        .startSpan('versioned')
+        .end();
+    });
+    expect(Buffer.from(encodeSpans(spans)).equals(sdkBytes(spans))).toBe(true);
+  });
+
+  it('writes the same bytes whichever write the scratch buffer has to grow at', () => {
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, recordEveryField);
+    const expected = sdkBytes(spans);
+    try {
+      // From one byte up to past the whole batch: the buffer grows at every position in turn,
+      // inside ids, strings, lengths being moved and cached parts.
+      for (let size = 1; size <= expected.length + 64; size++) {
+        resetScratchBuffer(size);
+        const ours = Buffer.from(encodeSpans(spans));
+        if (!ours.equals(expected)) throw new Error(`different bytes with a ${size}-byte buffer`);
+      }
+    } finally {
+      resetScratchBuffer();
+    }
   });
 
   it('writes an empty batch as nothing, and each batch into a buffer of its own', () => {
