@@ -1,7 +1,8 @@
-import type { HrTime } from '@opentelemetry/api';
+import type { HrTime, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { flags } from './otlp-json-writer.mjs';
 
 /**
  * OTLP/HTTP protobuf (an `ExportTraceServiceRequest`) for a batch of spans: the same bytes as the
@@ -274,15 +275,7 @@ function writeSpan(span: ReadableSpan): void {
   const at = open();
   const ctx = span.spanContext();
   const parent = span.parentSpanContext;
-  buf[pos++] = TAG_1_LEN;
-  writeId(ctx.traceId);
-  buf[pos++] = TAG_2_LEN;
-  writeId(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    buf[pos++] = TAG_3_LEN;
-    writeString(traceState);
-  }
+  writeContext(ctx);
   if (parent?.spanId) {
     buf[pos++] = TAG_4_LEN;
     writeId(parent.spanId);
@@ -324,6 +317,19 @@ function writeSpan(span: ReadableSpan): void {
   close(at);
 }
 
+/** A span's or a link's first three fields: trace id, span id, trace state (if any). */
+function writeContext(ctx: SpanContext): void {
+  buf[pos++] = TAG_1_LEN;
+  writeId(ctx.traceId);
+  buf[pos++] = TAG_2_LEN;
+  writeId(ctx.spanId);
+  const traceState = ctx.traceState?.serialize();
+  if (traceState) {
+    buf[pos++] = TAG_3_LEN;
+    writeString(traceState);
+  }
+}
+
 function writeEvent(event: TimedEvent): void {
   buf[pos++] = tag(11, LEN);
   const at = open();
@@ -341,26 +347,13 @@ function writeLink(link: ReadableSpan['links'][number]): void {
   buf[pos++] = tag(13, LEN);
   const at = open();
   const ctx = link.context;
-  buf[pos++] = TAG_1_LEN;
-  writeId(ctx.traceId);
-  buf[pos++] = TAG_2_LEN;
-  writeId(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    buf[pos++] = TAG_3_LEN;
-    writeString(traceState);
-  }
+  writeContext(ctx);
   if (link.attributes) writeAttributes(link.attributes, 4);
   buf[pos++] = tag(5, VARINT);
   writeVarint(link.droppedAttributesCount || 0);
   buf[pos++] = tag(6, I32);
   writeFixed32(flags(ctx.traceFlags, ctx.isRemote));
   close(at);
-}
-
-/** The W3C trace flags, with the "has is-remote" bit and the is-remote bit (OTLP's span flags). */
-function flags(traceFlags: number, isRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
 }
 
 /** Each own attribute as a KeyValue in field `field`. */
