@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
-import { bindPoolCheckouts, meterPgPool } from '../observability/db';
-import { tracingActive } from '../observability/tracing';
+import { bindPoolCheckouts, observePgPool } from '../observability/db';
+import { getTracer } from '../observability/tracing';
 import type { DbMetrics } from '../observability/metrics';
 import * as schema from './schema';
 import type { Database, DatabaseHandle } from './types';
@@ -84,8 +84,8 @@ async function createPostgres(
   pool.on('connect', (client) => {
     client.on('error', (err) => logger.warn({ err }, 'postgres client error'));
   });
-  if (metrics) meterPgPool(pool, max, metrics);
-  if (tracingActive()) bindPoolCheckouts(pool);
+  observePgPool(pool, { max, metrics, tracer: getTracer() });
+  if (getTracer()) bindPoolCheckouts(pool);
   const db = drizzle({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     kind: 'postgres',

@@ -1,6 +1,16 @@
-import { ROOT_CONTEXT, context } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import type { DbMetrics } from './metrics';
+import { activeContext } from './promise-context';
 
 const OPERATION =
   /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
@@ -12,52 +22,135 @@ export function sqlOperation(text: string): string {
 
 type QueryFn = (...args: unknown[]) => unknown;
 
+/** What `observePgPool` records: either may be absent (metrics off, tracing off). */
+export interface PgObservers {
+  max: number;
+  metrics?: DbMetrics;
+  tracer?: Tracer;
+}
+
+/** The connection facts every query span of a client carries (pg's own connectionParameters). */
+interface ConnectionParameters {
+  database?: string;
+  host?: string;
+  port?: number;
+}
+
 /**
- * Meters a pg pool: its size at scrape time, and the duration of every query by SQL verb. Queries
- * are timed on each client (pool.query and transactions both end up in `client.query`), in the
- * promise and the callback forms pg uses.
+ * Meters and traces a pg pool: its size at scrape time, the duration of every query by SQL verb,
+ * and a CLIENT span for each query made inside a sampled span. Queries are observed on each client
+ * (pool.query and transactions both end up in `client.query`), in the promise and the callback forms
+ * pg uses, by one wrapper for both.
+ *
+ * The spans are ours rather than @opentelemetry/instrumentation-pg's (ADR 0009):
+ * that instrumentation's per-query work (a copy of the query config, a promise around pg's, a
+ * bound callback, an operation-duration metric nobody reads) cost a traced database route a
+ * seventh of its throughput at a 10 % sampler (docs/benchmarks.md, session 9). A query outside a
+ * recording span makes nothing, not even a non-recording span: it propagates no context.
  */
-export function meterPgPool(pool: Pool, max: number, metrics: DbMetrics): void {
-  metrics.observePool(() => ({
-    total: pool.totalCount,
-    idle: pool.idleCount,
-    waiting: pool.waitingCount,
-    max,
-  }));
+export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers): void {
+  if (metrics) {
+    metrics.observePool(() => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max,
+    }));
+  }
+  if (!metrics && !tracer) return;
   pool.on('connect', (client: PoolClient) => {
     const original = client.query.bind(client) as QueryFn;
-    const timed: QueryFn = (...args) => {
-      const first = args[0] as string | { text?: string } | undefined;
-      const text = typeof first === 'string' ? first : (first?.text ?? '');
-      const start = process.hrtime.bigint();
-      const done = () =>
-        metrics.query(sqlOperation(text), Number(process.hrtime.bigint() - start) / 1e9);
+    const connection = (client as unknown as { connectionParameters?: ConnectionParameters })
+      .connectionParameters;
+    const observed: QueryFn = (...args) => {
+      const first = args[0] as string | { text?: unknown } | undefined;
+      const text = typeof first === 'string' ? first : first?.text;
+      const sql = typeof text === 'string' ? text : '';
+      const span = tracer ? startQuerySpan(tracer, sql, connection) : undefined;
+      const start = metrics ? process.hrtime.bigint() : 0n;
+      const done = (err?: unknown) => {
+        if (metrics) {
+          metrics.query(sqlOperation(sql), Number(process.hrtime.bigint() - start) / 1e9);
+        }
+        if (span) endQuerySpan(span, err);
+      };
       const last = args.length > 0 ? args[args.length - 1] : undefined;
       if (typeof last === 'function') {
         const callback = last as (...cbArgs: unknown[]) => unknown;
         args[args.length - 1] = (...cbArgs: unknown[]) => {
-          done();
+          done(cbArgs[0]);
           return callback(...cbArgs);
         };
         return original(...args);
       }
-      const result = original(...args);
+      let result: unknown;
+      try {
+        result = original(...args);
+      } catch (err) {
+        done(err);
+        throw err;
+      }
       if (result && typeof (result as Promise<unknown>).then === 'function') {
-        (result as Promise<unknown>).then(done, done);
+        (result as Promise<unknown>).then(() => done(), done);
+      } else if (span) {
+        // A query object with its own callback or events (pg's Submittable): timed to here only.
+        done();
       }
       return result;
     };
-    (client as unknown as { query: QueryFn }).query = timed;
+    (client as unknown as { query: QueryFn }).query = observed;
   });
+}
+
+/** The SQL verb in upper case, as OpenTelemetry's database conventions name the operation. */
+const operationName = (sql: string) => OPERATION.exec(sql)?.[1]?.toUpperCase();
+
+/**
+ * A CLIENT span for a query, named `{verb} {database}` as OpenTelemetry's database semantic
+ * conventions ask, when the active span records (a sampled request or job); otherwise undefined.
+ * The query's text is its parameterized SQL: values are never recorded.
+ */
+function startQuerySpan(
+  tracer: Tracer,
+  sql: string,
+  connection: ConnectionParameters | undefined,
+): Span | undefined {
+  const active = activeContext();
+  if (active === ROOT_CONTEXT || trace.getSpan(active)?.isRecording() !== true) return undefined;
+  const operation = operationName(sql);
+  const database = connection?.database;
+  const attributes: Attributes = { 'db.system.name': 'postgresql' };
+  if (database) attributes['db.namespace'] = database;
+  if (connection?.host) attributes['server.address'] = connection.host;
+  if (connection?.port) attributes['server.port'] = connection.port;
+  if (operation) attributes['db.operation.name'] = operation;
+  if (sql) attributes['db.query.text'] = sql;
+  const name = [operation, database].filter(Boolean).join(' ') || 'postgresql';
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, active);
+}
+
+/**
+ * Ends a query's span; a failed query is an error, described by its SQLSTATE (`error.type`,
+ * `db.response.status_code`) and not its message, which can quote the values that failed.
+ */
+function endQuerySpan(span: Span, err: unknown): void {
+  if (err) {
+    const code = (err as { code?: unknown }).code;
+    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+    if (sqlState) span.setAttribute('db.response.status_code', sqlState);
+    span.setAttribute('error.type', sqlState ?? (err instanceof Error ? err.name : 'Error'));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
 }
 
 /**
  * Keeps the caller's trace context through pg-pool's client checkout. `pool.query` takes a client
  * with `connect(callback)`, and pg-pool calls that callback from `process.nextTick` (an idle
  * client) or from the new connection's socket event, neither of which carries the context of the
- * promise-hook context manager (ADR 0007); the pg instrumentation then found no parent span there
- * and, with `requireParentSpan`, made no span at all. Binding the callback to the caller's context
- * (only when there is one) puts the query back under the request's span.
+ * promise-hook context manager (ADR 0007); the query then found no parent span there and made no
+ * span at all. Binding the callback to the caller's context (only when there is one) puts the query
+ * back under the request's span.
  */
 export function bindPoolCheckouts(pool: Pick<Pool, 'connect'>): void {
   const connect = pool.connect.bind(pool) as (callback?: unknown) => unknown;

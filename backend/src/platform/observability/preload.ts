@@ -1,6 +1,6 @@
 /**
  * Loaded with `--import` before the entry point (see backend/package.json and infra/docker), so
- * the OpenTelemetry instrumentations can patch http, pg and ioredis before anything imports them.
+ * the OpenTelemetry instrumentations can patch http and ioredis before anything imports them.
  * Without an OTLP endpoint (or OTEL_TRACES_EXPORTER) it loads nothing. It also pins the shape of
  * Node's tick objects (platform/process/tick-shape.ts), which every process needs.
  */

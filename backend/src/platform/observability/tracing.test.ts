@@ -1,4 +1,11 @@
-import { INVALID_TRACEID, ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
+import {
+  INVALID_TRACEID,
+  ROOT_CONTEXT,
+  SpanKind,
+  TraceFlags,
+  context,
+  trace,
+} from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import {
   InMemorySpanExporter,
@@ -7,7 +14,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { outboxJobs } from '../outbox/outbox.table';
@@ -107,6 +114,36 @@ describe('tracing (in-memory span exporter)', () => {
     expect(server?.attributes['http.response.status_code']).toBe(200);
     expect(job?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
     expect(job?.attributes['messaging.destination.name']).toBe('observability');
+  });
+
+  it("records the request's and the job's queries as CLIENT spans under their spans", async () => {
+    const { requestLine } = await probe('queries');
+    const traceId = requestLine!.traceId as string;
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const queries = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    if (inject('runtime') !== 'services') {
+      // The embedded runtime's PGlite is not a pg pool: nothing to trace.
+      expect(queries).toEqual([]);
+      return;
+    }
+    const server = spans.find((s) => s.name === 'POST /api/v1/_test/probe/:marker')!;
+    const job = spans.find((s) => s.name === 'job observability.probe')!;
+    const under = (parent: typeof server) =>
+      queries
+        .filter((q) => q.parentSpanContext?.spanId === parent.spanContext().spanId)
+        .map((q) => q.attributes['db.operation.name']);
+    // The request's outbox transaction, then the stamp on the row once its job is enqueued.
+    expect(under(server)).toEqual(['BEGIN', 'INSERT', 'COMMIT', 'UPDATE']);
+    for (const query of queries) {
+      expect(query.kind).toBe(SpanKind.CLIENT);
+      expect([server.spanContext().spanId, job.spanContext().spanId]).toContain(
+        query.parentSpanContext?.spanId,
+      );
+      const { 'db.operation.name': operation, 'db.namespace': database } = query.attributes;
+      expect(database).toEqual(expect.any(String));
+      expect(query.name).toBe(`${String(operation)} ${String(database)}`);
+      expect(query.attributes['db.query.text']).toEqual(expect.any(String));
+    }
   });
 
   it('keeps the trace on the log lines of a request served over a real socket', async () => {

@@ -41,7 +41,7 @@ export interface TracingOptions {
   protocol?: OtlpProtocol;
   /** Replaces the exporter (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
-  /** Patch http, pg and ioredis (default true; needs to run before those modules load). */
+  /** Patch http and ioredis (default true; needs to run before those modules load). */
   instrument?: boolean;
   /** Replaces the sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG describe (tests). */
   sampler?: Sampler;
@@ -74,8 +74,11 @@ export function diagLogger(log: DiagSink): DiagLogger {
   return { error: write('error'), warn: write('warn'), info: drop, debug: drop, verbose: drop };
 }
 
-/** The packages the instrumentations patch (preload.ts limits the ESM loader hook to these). */
-export const INSTRUMENTED_PACKAGES = ['pg', 'pg-pool', 'ioredis', 'http', 'https'];
+/**
+ * The packages the instrumentations patch (preload.ts limits the ESM loader hook to these). pg is
+ * not among them: its query spans are made by the pool's own wrapper (observability/db.ts).
+ */
+export const INSTRUMENTED_PACKAGES = ['ioredis', 'http', 'https'];
 
 export function tracingActive(): boolean {
   return tracer !== undefined;
@@ -132,13 +135,11 @@ export async function startTracing(options: TracingOptions): Promise<void> {
   provider.register({ contextManager: new PromiseContextManager() });
 
   if (options.instrument !== false) {
-    const [{ registerInstrumentations }, { HttpInstrumentation }, { PgInstrumentation }, io] =
-      await Promise.all([
-        import('@opentelemetry/instrumentation'),
-        import('@opentelemetry/instrumentation-http'),
-        import('@opentelemetry/instrumentation-pg'),
-        import('@opentelemetry/instrumentation-ioredis'),
-      ]);
+    const [{ registerInstrumentations }, { HttpInstrumentation }, io] = await Promise.all([
+      import('@opentelemetry/instrumentation'),
+      import('@opentelemetry/instrumentation-http'),
+      import('@opentelemetry/instrumentation-ioredis'),
+    ]);
     registerInstrumentations({
       tracerProvider: provider,
       instrumentations: [
@@ -150,10 +151,6 @@ export async function startTracing(options: TracingOptions): Promise<void> {
           disableIncomingRequestInstrumentation: true,
           requireParentforOutgoingSpans: true,
         }),
-        // No `pg-pool.connect` span per query: pool waits are what the pool metrics measure
-        // (hanger_db_pool_connections, runbooks/db-pool-saturation.md), and that span cost a traced
-        // query route a sixth of its throughput (docs/benchmarks.md).
-        new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
         new io.IORedisInstrumentation({ requireParentSpan: true }),
       ],
     });
