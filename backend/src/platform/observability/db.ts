@@ -29,6 +29,13 @@ export interface PgObservers {
   tracer?: Tracer;
 }
 
+/** What pg's `client.query` may be given first, as far as the wrapper looks. */
+interface QueryConfig {
+  text?: unknown;
+  callback?: (...args: unknown[]) => unknown;
+  submit?: unknown;
+}
+
 /** The connection facts every query span of a client carries (pg's own connectionParameters). */
 interface ConnectionParameters {
   database?: string;
@@ -46,7 +53,8 @@ interface ConnectionParameters {
  * that instrumentation's per-query work (a copy of the query config, a promise around pg's, a
  * bound callback, an operation-duration metric nobody reads) cost a traced database route a
  * seventh of its throughput at a 10 % sampler (docs/benchmarks.md, session 9). A query outside a
- * recording span makes nothing, not even a non-recording span: it propagates no context.
+ * recording span makes no span, not even a non-recording one: it propagates no context. The
+ * recording span is read from the promise-hook context manager that `startTracing` registers.
  */
 export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers): void {
   if (metrics) {
@@ -63,38 +71,48 @@ export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers)
     const connection = (client as unknown as { connectionParameters?: ConnectionParameters })
       .connectionParameters;
     const observed: QueryFn = (...args) => {
-      const first = args[0] as string | { text?: unknown } | undefined;
+      const first = args[0] as QueryConfig | string | null | undefined;
+      // A Submittable (pg.Query, pg-cursor, pg-query-stream) reports its end through its own
+      // events and callbacks, which pg calls directly: neither timed nor traced.
+      if (typeof first === 'object' && typeof first?.submit === 'function')
+        return original(...args);
       const text = typeof first === 'string' ? first : first?.text;
       const sql = typeof text === 'string' ? text : '';
       const span = tracer ? startQuerySpan(tracer, sql, connection) : undefined;
       const start = metrics ? process.hrtime.bigint() : 0n;
+      let ended = false;
       const done = (err?: unknown) => {
+        if (ended) return;
+        ended = true;
         if (metrics) {
           metrics.query(sqlOperation(sql), Number(process.hrtime.bigint() - start) / 1e9);
         }
         if (span) endQuerySpan(span, err);
       };
-      const last = args.length > 0 ? args[args.length - 1] : undefined;
-      if (typeof last === 'function') {
-        const callback = last as (...cbArgs: unknown[]) => unknown;
-        args[args.length - 1] = (...cbArgs: unknown[]) => {
+      const observe = (callback: (...cbArgs: unknown[]) => unknown) =>
+        function (this: unknown, ...cbArgs: unknown[]) {
           done(cbArgs[0]);
-          return callback(...cbArgs);
+          return callback.apply(this, cbArgs);
         };
-        return original(...args);
+      const last = args.length > 0 ? args[args.length - 1] : undefined;
+      const callbackForm = typeof last === 'function';
+      if (callbackForm) {
+        args[args.length - 1] = observe(last as (...cbArgs: unknown[]) => unknown);
+      } else if (typeof first === 'object' && typeof first?.callback === 'function') {
+        // A config object carrying its own callback: a copy carries the observed one.
+        args[0] = { ...first, callback: observe(first.callback) };
       }
       let result: unknown;
       try {
         result = original(...args);
       } catch (err) {
+        // pg refuses a null query by throwing, in either form; the pool hands the error to the
+        // caller's own callback, never to the observed one.
         done(err);
         throw err;
       }
-      if (result && typeof (result as Promise<unknown>).then === 'function') {
+      if (!callbackForm && result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(() => done(), done);
-      } else if (span) {
-        // A query object with its own callback or events (pg's Submittable): timed to here only.
-        done();
       }
       return result;
     };
@@ -130,15 +148,22 @@ function startQuerySpan(
 }
 
 /**
- * Ends a query's span; a failed query is an error, described by its SQLSTATE (`error.type`,
- * `db.response.status_code`) and not its message, which can quote the values that failed.
+ * Ends a query's span. A failed query is an error described by a code, not by its message, which
+ * can quote the values that failed: an error from Postgres itself (it has a `severity`) by its
+ * SQLSTATE, in `error.type` and `db.response.status_code`; any other (a broken connection's
+ * `EPIPE`, a refused query's TypeError) by its code or name, in `error.type` only.
  */
 function endQuerySpan(span: Span, err: unknown): void {
   if (err) {
-    const code = (err as { code?: unknown }).code;
-    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-    if (sqlState) span.setAttribute('db.response.status_code', sqlState);
-    span.setAttribute('error.type', sqlState ?? (err instanceof Error ? err.name : 'Error'));
+    const { code, severity } = (typeof err === 'object' ? err : {}) as {
+      code?: unknown;
+      severity?: unknown;
+    };
+    const named = typeof code === 'string' && code ? code : undefined;
+    if (named && typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(named)) {
+      span.setAttribute('db.response.status_code', named);
+    }
+    span.setAttribute('error.type', named ?? (err instanceof Error ? err.name : 'Error'));
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();

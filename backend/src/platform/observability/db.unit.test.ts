@@ -27,6 +27,13 @@ const key = createContextKey('request');
  * real socket does, and records the context each query was made in (where `observePgPool` looks for
  * its parent span).
  */
+interface FakeQueryConfig {
+  text: string;
+  values?: unknown[];
+  callback?: (err: unknown, result: unknown) => void;
+  submit?: () => void;
+}
+
 function fakeClientClass(seen: unknown[], fail?: (text: string) => Error | undefined) {
   return class FakeClient extends EventEmitter {
     connectionParameters = { database: 'hanger', host: 'db.internal', port: 5433, user: 'app' };
@@ -34,13 +41,26 @@ function fakeClientClass(seen: unknown[], fail?: (text: string) => Error | undef
       setImmediate(() => callback());
     }
     query(
-      config: string | { text: string; values?: unknown[] },
+      config: string | FakeQueryConfig | null | undefined,
       values?: unknown,
       callback?: (err: unknown, result: unknown) => void,
-    ): Promise<unknown> | undefined {
+    ): unknown {
+      // As pg: a missing query is refused by throwing, in either form.
+      if (config === null || config === undefined) {
+        throw new TypeError('Client was passed a null or undefined query');
+      }
       seen.push(context.active().getValue(key));
+      if (typeof config === 'object' && typeof config.submit === 'function') {
+        // A Submittable: pg submits it and reports through the object itself.
+        const submittable = config;
+        setImmediate(() => submittable.submit?.());
+        return config;
+      }
       const text = typeof config === 'string' ? config : config.text;
-      const done = typeof values === 'function' ? (values as typeof callback) : callback;
+      const done =
+        typeof values === 'function'
+          ? (values as typeof callback)
+          : (callback ?? (typeof config === 'object' ? config.callback : undefined));
       const error = fail?.(text);
       const result = { rows: [], rowCount: 0 };
       if (done) {
@@ -95,6 +115,7 @@ function uniqueViolation(): Error {
   return Object.assign(
     new Error('duplicate key value violates unique constraint "users_email_key"'),
     {
+      severity: 'ERROR',
       code: '23505',
       detail: 'Key (email)=(ada@example.com) already exists.',
     },
@@ -128,7 +149,11 @@ describe('observePgPool', () => {
   function observedPool(options: { metrics?: DbMetrics; traced?: boolean } = {}) {
     const pool = new pg.Pool({
       Client: fakeClientClass([], (text) =>
-        text.startsWith('insert') ? uniqueViolation() : undefined,
+        text.startsWith('insert')
+          ? uniqueViolation()
+          : text.startsWith('notify')
+            ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })
+            : undefined,
       ) as unknown as typeof pg.Client,
       max: 1,
     });
@@ -230,5 +255,106 @@ describe('observePgPool', () => {
     await pool.end();
     expect(timed).toEqual(['select']);
     expect(exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT)).toEqual([]);
+  });
+
+  it('times and traces each query exactly once, in every form pg takes', async () => {
+    const timed: [string, number][] = [];
+    const pool = observedPool({
+      metrics: {
+        query: (operation, seconds) => timed.push([operation, seconds]),
+        observePool() {},
+      },
+    });
+    const client = await pool.connect();
+    const answered: unknown[] = [];
+    await inSpan(async () => {
+      await client.query('select 1'); // promise form
+      await new Promise((resolve) => client.query('select 2', [], resolve)); // callback form
+      await new Promise<void>((resolve) => {
+        // A config object carrying its own callback.
+        void client.query({
+          text: 'update items set title = $1',
+          values: ['t'],
+          callback: (err: unknown) => {
+            answered.push(err ?? 'ok');
+            resolve();
+          },
+        } as unknown as string);
+      });
+      await new Promise<void>((resolve) => {
+        void client.query({
+          text: 'insert into users (email) values ($1)',
+          callback: (err: unknown) => {
+            answered.push((err as { code?: string }).code);
+            resolve();
+          },
+        } as unknown as string);
+      });
+    });
+    client.release();
+    await pool.end();
+    expect(answered).toEqual(['ok', '23505']);
+    expect(timed.map(([operation]) => operation)).toEqual(['select', 'select', 'update', 'insert']);
+    // Each answer comes on a later turn of the event loop: a real duration, not zero.
+    for (const [, seconds] of timed) expect(seconds).toBeGreaterThan(0);
+    const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(spans.map((s) => [s.name, s.status.code])).toEqual([
+      ['SELECT hanger', SpanStatusCode.UNSET],
+      ['SELECT hanger', SpanStatusCode.UNSET],
+      ['UPDATE hanger', SpanStatusCode.UNSET],
+      ['INSERT hanger', SpanStatusCode.ERROR],
+    ]);
+  });
+
+  it('ends the span of a query pg refuses by throwing, in either form', async () => {
+    const timed: string[] = [];
+    const pool = observedPool({
+      metrics: { query: (operation) => timed.push(operation), observePool() {} },
+    });
+    const client = await pool.connect();
+    await inSpan(() => {
+      expect(() => client.query(null as unknown as string)).toThrow(TypeError);
+      expect(() => client.query(null as unknown as string, () => {})).toThrow(TypeError);
+      return Promise.resolve();
+    });
+    client.release();
+    await pool.end();
+    expect(timed).toEqual(['other', 'other']);
+    const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(spans.map((s) => [s.name, s.attributes['error.type']])).toEqual([
+      ['hanger', 'TypeError'],
+      ['hanger', 'TypeError'],
+    ]);
+  });
+
+  it('leaves Submittables (cursors, streams) alone', async () => {
+    const timed: string[] = [];
+    const pool = observedPool({
+      metrics: { query: (operation) => timed.push(operation), observePool() {} },
+    });
+    const client = await pool.connect();
+    let submitted = false;
+    const cursor = { text: 'select * from items', submit: () => (submitted = true) };
+    await inSpan(async () => {
+      expect(client.query(cursor as unknown as string)).toBe(cursor);
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    client.release();
+    await pool.end();
+    expect(submitted).toBe(true);
+    expect(timed).toEqual([]);
+    // Not started either: a span left open would never be seen by the exporter.
+    expect(started).toBe(0);
+    expect(exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT)).toEqual([]);
+  });
+
+  it('gives a broken connection its code as the error type, not as a SQLSTATE', async () => {
+    const pool = observedPool();
+    await inSpan(() => pool.query('notify items'));
+    await pool.end();
+    const [span] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.attributes['error.type']).toBe('EPIPE');
+    expect(span?.attributes).not.toHaveProperty('db.response.status_code');
   });
 });

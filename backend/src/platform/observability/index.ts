@@ -12,4 +12,4 @@ export {
 export { observabilityPlugin, metricsAccess } from './http';
 export { observeJobs } from './jobs';
 export { startOpsServer } from './ops-server';
-export { currentTraceparent, startTracing, stopTracing, tracingActive } from './tracing';
+export { currentTraceparent, startTracing, stopTracing } from './tracing';

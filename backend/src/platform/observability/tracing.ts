@@ -80,10 +80,6 @@ export function diagLogger(log: DiagSink): DiagLogger {
  */
 export const INSTRUMENTED_PACKAGES = ['ioredis', 'http', 'https'];
 
-export function tracingActive(): boolean {
-  return tracer !== undefined;
-}
-
 export function getTracer(): Tracer | undefined {
   return tracer;
 }
