@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
-import { bindPoolCheckouts, observePgPool } from '../observability/db';
+import { observePgPool } from '../observability/db';
 import { getTracer } from '../observability/tracing';
 import type { DbMetrics } from '../observability/metrics';
 import * as schema from './schema';
@@ -85,7 +85,6 @@ async function createPostgres(
     client.on('error', (err) => logger.warn({ err }, 'postgres client error'));
   });
   observePgPool(pool, { max, metrics, tracer: getTracer() });
-  if (getTracer()) bindPoolCheckouts(pool);
   const db = drizzle({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     kind: 'postgres',

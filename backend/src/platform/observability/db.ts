@@ -66,6 +66,8 @@ export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers)
     }));
   }
   if (!metrics && !tracer) return;
+  // The query finds its request's span only if pg-pool's checkout keeps the caller's context.
+  if (tracer) bindPoolCheckouts(pool);
   pool.on('connect', (client: PoolClient) => {
     const original = client.query.bind(client) as QueryFn;
     const connection = (client as unknown as { connectionParameters?: ConnectionParameters })

@@ -162,7 +162,6 @@ describe('observePgPool', () => {
       metrics: options.metrics,
       tracer: options.traced === false ? undefined : tracer,
     });
-    bindPoolCheckouts(pool);
     return pool;
   }
 
