@@ -74,25 +74,63 @@ export class WorkerSpanExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.#protocol === 'http/protobuf') {
+      let body: Uint8Array<ArrayBuffer>;
+      try {
+        // Cheaper to write here than to pack for the worker (otlp-protobuf.ts).
+        body = encodeSpans(spans);
+      } catch (err) {
+        // A span the serializer cannot write (one built by hand): this batch fails, and nothing
+        // waits for it.
+        resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
+        return;
+      }
+      this.exportEncoded(body, resultCallback);
+      return;
+    }
+    // http/json: the spans' fields only, the JSON is written on the worker (otlp-json.ts says
+    // why). A value the structured clone refuses (in a span built by hand; the SDK's attributes
+    // are primitives and arrays of them) fails this batch.
+    let batch: unknown;
+    try {
+      batch = packSpans(spans);
+    } catch (err) {
+      resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
+      return;
+    }
+    this.#post({ batch }, undefined, resultCallback);
+  }
+
+  /**
+   * Sends a request body already written (`EncodingSpanProcessor`, otlp-batch.ts): its buffer is
+   * transferred to the worker, so `body` is empty afterwards. Protobuf only.
+   */
+  exportEncoded(
+    body: Uint8Array<ArrayBuffer>,
+    resultCallback: (result: ExportResult) => void,
+  ): void {
+    if (this.#protocol !== 'http/protobuf') {
+      const error = new Error(`a protobuf body cannot be sent as ${this.#protocol}`);
+      resultCallback({ code: ExportResultCode.FAILED, error });
+      return;
+    }
+    this.#post({ body }, [body.buffer], resultCallback);
+  }
+
+  /** Posts one export to the worker, and waits for its result. */
+  #post(
+    payload: { body: Uint8Array } | { batch: unknown },
+    transfer: ArrayBuffer[] | undefined,
+    resultCallback: (result: ExportResult) => void,
+  ): void {
     if (this.#gone) {
       resultCallback({ code: ExportResultCode.FAILED, error: this.#gone });
       return;
     }
     const id = this.#nextId++;
     try {
-      if (this.#protocol === 'http/protobuf') {
-        // Cheaper to write here than to pack for the worker (otlp-protobuf.ts); the batch's own
-        // buffer is transferred.
-        const body = encodeSpans(spans);
-        this.#worker.postMessage({ type: 'export', id, body }, [body.buffer]);
-      } else {
-        // The spans' fields only: the JSON is written on the worker (otlp-json.ts says why).
-        this.#worker.postMessage({ type: 'export', id, batch: packSpans(spans) });
-      }
+      this.#worker.postMessage({ type: 'export', id, ...payload }, transfer);
     } catch (err) {
-      // A span the serializer cannot write, or a value the structured clone refuses (in a span
-      // built by hand; the SDK's attributes are primitives and arrays of them): this batch fails,
-      // and nothing waits for it.
       resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
       return;
     }

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSpans } from '../../../test/spans';
 import { WorkerSpanExporter, createOtlpTraceExporter, type OtlpProtocol } from './otlp-export';
 import { serializeSpans } from './otlp-json';
-import { diagLogger, startTracing, stopTracing, type DiagSink } from './tracing';
+import { diagLogger, getTracer, startTracing, stopTracing, type DiagSink } from './tracing';
 
 const silent = {
   error: () => {},
@@ -196,6 +196,32 @@ describe('the OTLP span exporter (worker thread)', () => {
     expect(received.length).toBe(before);
     await exporter.shutdown(); // a second shutdown is harmless
   });
+
+  it.each(['http/protobuf', 'http/json'] as const)(
+    "startTracing's exporter sends the tracer's spans as %s, the bytes the SDK would send",
+    async (protocol) => {
+      await startTracing({
+        serviceName: 'hanger-test',
+        protocol,
+        instrument: false,
+        sampler: new AlwaysOnSampler(),
+      });
+      const before = received.length;
+      const spans: ReadableSpan[] = [];
+      try {
+        for (const name of ['first', 'second']) {
+          const span = getTracer()!.startSpan(name, { attributes: { 'hanger.test': protocol } });
+          span.end();
+          spans.push(span as unknown as ReadableSpan);
+        }
+      } finally {
+        await stopTracing(); // flushes the batch
+      }
+      const bodies = received.slice(before);
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]!.body.equals(expectedBody[protocol](spans))).toBe(true);
+    },
+  );
 
   it('fails the batches of a worker that stopped, rather than losing them silently', async () => {
     const exporter = new WorkerSpanExporter(

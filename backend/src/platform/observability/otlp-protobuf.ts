@@ -13,8 +13,8 @@ import { flags } from './otlp-json-writer.mjs';
  * Why not the SDK's serializer: it cost ~40k instructions per span on the server's thread
  * (callgrind, services database route): it walks every span twice (a size estimate, then the
  * writing), copies strings one character at a time in three loops, and allocates an array per id.
- * This writes each span once into a buffer kept between batches, with short ASCII strings copied in
- * one loop, longer ones by Buffer's native UTF-8 writer, ids by its native hex decoder, and the
+ * This writes each span once, as it is added to its batch (`EncodedSpans`), with short ASCII
+ * strings copied in one loop, longer ones by Buffer's native UTF-8 writer, ids by its native hex decoder, and the
  * resource and scope parts cached as bytes. Measured, per span: ~10k instructions here (the JSON
  * path packed and cloned for ~7.75k here, then spent ~25k on the worker). A cache of encoded
  * strings, and the native writer for short strings, cost more than they saved (session 8).
@@ -24,19 +24,109 @@ import { flags } from './otlp-json-writer.mjs';
  * their minimal size.
  */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array<ArrayBuffer> {
+  const batch = new EncodedSpans();
+  for (const span of spans) batch.add(span);
+  return encodeBatch(batch);
+}
+
+/** The spans of one (resource, scope) pair in a batch: where each one's bytes are. */
+interface SpanGroup {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** Start and end offsets in the batch's bytes, two per span. */
+  readonly ranges: number[];
+}
+
+/**
+ * Spans written as they are added, each as a `ScopeSpans.spans` field (tag, length, Span), until
+ * `encodeBatch` puts them into a request. What a batch holds is bytes: the spans themselves can be
+ * collected as soon as they end (the span processor in otlp-batch.ts, ADR 0010).
+ */
+export class EncodedSpans {
+  /** The spans' bytes, `length` of them used (grown as needed, kept by `reset`). */
+  bytes: Buffer<ArrayBuffer>;
+  length = 0;
+  /** How many spans were added. */
+  count = 0;
+  /** Each (resource, scope) pair in the order its first span came. */
+  readonly groups: SpanGroup[] = [];
+
+  /** `size`: the buffer's first size in bytes (tests: spans written across every growth point). */
+  constructor(size = BATCH_SIZE) {
+    this.bytes = Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Writes the span; if it cannot be written, it throws and the batch is as it was. */
+  add(span: ReadableSpan): void {
+    const start = this.length;
+    const scratch = buf;
+    buf = this.bytes;
+    pos = start;
+    try {
+      ensure(1 + SLACK);
+      buf[pos++] = TAG_2_LEN; // ScopeSpans.spans
+      writeSpan(span);
+      this.bytes = buf;
+      this.length = pos;
+    } finally {
+      buf = scratch;
+    }
+    this.#group(span).ranges.push(start, this.length);
+    this.count++;
+  }
+
+  /** Empties the batch, keeping its buffer (unless a batch of huge spans grew it past 1 MiB). */
+  reset(): void {
+    this.length = 0;
+    this.count = 0;
+    this.groups.length = 0;
+    if (this.bytes.length > 1024 * 1024) this.bytes = Buffer.allocUnsafeSlow(BATCH_SIZE);
+  }
+
+  #group(span: ReadableSpan): SpanGroup {
+    const { resource, instrumentationScope: scope } = span;
+    const groups = this.groups;
+    // Usually one resource and a handful of scopes: a scan beats a map.
+    for (let i = groups.length - 1; i >= 0; i--) {
+      const group = groups[i]!;
+      if (group.scope === scope && group.resource === resource) return group;
+    }
+    const group = { resource, scope, ranges: [] };
+    groups.push(group);
+    return group;
+  }
+}
+
+/**
+ * The `ExportTraceServiceRequest` of a batch: its spans by resource, then by scope, both in order
+ * of first appearance, as the SDK's serializer groups them (by identity).
+ */
+export function encodeBatch(batch: EncodedSpans): Uint8Array<ArrayBuffer> {
   pos = 0;
   // Invariant: SLACK bytes are free here and after every write helper returns.
-  for (const [resource, byScope] of groupSpans(spans)) {
+  const groups = batch.groups;
+  const written = new Set<Resource>();
+  for (let i = 0; i < groups.length; i++) {
+    const resource = groups[i]!.resource;
+    if (written.has(resource)) continue;
+    written.add(resource);
     buf[pos++] = TAG_1_LEN; // ExportTraceServiceRequest.resource_spans
     const resourceSpans = open();
     put(resourceBytes(resource)); // ResourceSpans.resource, tag and all
-    for (const [scope, scoped] of byScope) {
+    for (let j = i; j < groups.length; j++) {
+      const group = groups[j]!;
+      if (group.resource !== resource) continue;
+      const scope = group.scope;
       buf[pos++] = TAG_2_LEN; // ResourceSpans.scope_spans
       const scopeSpans = open();
       put(scopeBytes(scope)); // ScopeSpans.scope
-      for (const span of scoped) {
-        buf[pos++] = TAG_2_LEN; // ScopeSpans.spans
-        writeSpan(span);
+      const ranges = group.ranges;
+      for (let r = 0; r < ranges.length; r += 2) {
+        const start = ranges[r]!;
+        const end = ranges[r + 1]!;
+        ensure(end - start + SLACK);
+        batch.bytes.copy(buf, pos, start, end);
+        pos += end - start;
       }
       if (scope.schemaUrl) {
         buf[pos++] = TAG_3_LEN;
@@ -79,6 +169,8 @@ const tag = (field: number, wire: number) => (field << 3) | wire;
 
 /** The scratch buffer each batch is written into, grown as needed and kept. */
 const SCRATCH_SIZE = 64 * 1024;
+/** A new batch's buffer: ~100 of the services' spans (grown by doubling). */
+const BATCH_SIZE = 32 * 1024;
 let buf = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 let pos = 0;
 
@@ -416,27 +508,6 @@ function writeAnyValue(value: unknown): void {
     }
     close(list);
   }
-}
-
-/**
- * Spans by resource, then by scope (both by identity, as the SDK's serializer groups them), in
- * order of first appearance.
- */
-function groupSpans(
-  spans: readonly ReadableSpan[],
-): Map<Resource, Map<InstrumentationScope, ReadableSpan[]>> {
-  const byResource = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = byResource.get(span.resource);
-    if (!byScope) {
-      byScope = new Map<InstrumentationScope, ReadableSpan[]>();
-      byResource.set(span.resource, byScope);
-    }
-    const scoped = byScope.get(span.instrumentationScope);
-    if (scoped) scoped.push(span);
-    else byScope.set(span.instrumentationScope, [span]);
-  }
-  return byResource;
 }
 
 /**

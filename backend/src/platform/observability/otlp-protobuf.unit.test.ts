@@ -3,7 +3,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { recordEveryField, recordSpans } from '../../../test/spans';
-import { encodeSpans, resetScratchBuffer } from './otlp-protobuf';
+import { EncodedSpans, encodeBatch, encodeSpans, resetScratchBuffer } from './otlp-protobuf';
 
 const sdkBytes = (spans: ReadableSpan[]) =>
   Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(0));
@@ -115,15 +115,18 @@ describe('encodeSpans (OTLP protobuf)', () => {
     expect(Buffer.from(encodeSpans(spans)).equals(sdkBytes(spans))).toBe(true);
   });
 
-  it('writes the same bytes whichever write the scratch buffer has to grow at', () => {
+  it('writes the same bytes whichever write a buffer has to grow at', () => {
     const spans = recordSpans({ 'service.name': 'hanger-test' }, recordEveryField);
     const expected = sdkBytes(spans);
     try {
-      // From one byte up to past the whole batch: the buffer grows at every position in turn,
-      // inside ids, strings, lengths being moved and cached parts.
+      // From one byte up to past the whole batch: each buffer (the batch's, as its spans are
+      // added, and the request's) grows at every position in turn, inside ids, strings, lengths
+      // being moved and cached parts.
       for (let size = 1; size <= expected.length + 64; size++) {
+        const batch = new EncodedSpans(size);
+        for (const span of spans) batch.add(span);
         resetScratchBuffer(size);
-        const ours = Buffer.from(encodeSpans(spans));
+        const ours = Buffer.from(encodeBatch(batch));
         if (!ours.equals(expected)) throw new Error(`different bytes with a ${size}-byte buffer`);
       }
     } finally {
@@ -153,5 +156,32 @@ describe('encodeSpans (OTLP protobuf)', () => {
     const b = recordSpans({ 'service.name': 'two' }, (p) => p.getTracer('x').startSpan('b1').end());
     const mixed = [a[0]!, b[0]!, a[1]!, a[2]!];
     expect(Buffer.from(encodeSpans(mixed)).equals(sdkBytes(mixed))).toBe(true);
+  });
+
+  it('leaves a batch as it was when a span cannot be written, and reuses it once reset', () => {
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, recordEveryField);
+    const unreadable = Object.assign(Object.create(spans[0]!) as ReadableSpan, {
+      attributes: new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error('unreadable attributes');
+          },
+        },
+      ),
+    });
+    const batch = new EncodedSpans(64);
+    batch.add(spans[0]!);
+    expect(() => batch.add(unreadable)).toThrow('unreadable attributes');
+    for (const span of spans.slice(1)) batch.add(span);
+    expect(batch.count).toBe(spans.length);
+    expect(Buffer.from(encodeBatch(batch)).equals(sdkBytes(spans))).toBe(true);
+
+    const grown = batch.bytes;
+    batch.reset();
+    expect([batch.count, batch.length, batch.groups.length]).toEqual([0, 0, 0]);
+    expect(batch.bytes).toBe(grown);
+    batch.add(spans[1]!);
+    expect(Buffer.from(encodeBatch(batch)).equals(sdkBytes(spans.slice(1, 2)))).toBe(true);
   });
 });

@@ -98,10 +98,18 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       spanProcessors = [new base.SimpleSpanProcessor(new base.ConsoleSpanExporter())];
     } else {
       // OTLP/HTTP, protobuf or JSON, as the SDK's exporters, with the requests sent from a worker
-      // thread (otlp-export.ts, ADR 0008).
-      const { createOtlpTraceExporter } = await import('./otlp-export');
+      // thread (otlp-export.ts, ADR 0008). Protobuf spans are written as they end, and batched as
+      // bytes (otlp-batch.ts, ADR 0010).
+      const [{ createOtlpTraceExporter }, { EncodingSpanProcessor }] = await Promise.all([
+        import('./otlp-export'),
+        import('./otlp-batch'),
+      ]);
+      const protocol = options.protocol ?? 'http/protobuf';
+      const exporter = createOtlpTraceExporter(protocol);
       spanProcessors = [
-        new base.BatchSpanProcessor(createOtlpTraceExporter(options.protocol ?? 'http/protobuf')),
+        protocol === 'http/protobuf'
+          ? new EncodingSpanProcessor(exporter)
+          : new base.BatchSpanProcessor(exporter),
       ];
     }
   }
