@@ -1,8 +1,9 @@
-import { TraceFlags, diag } from '@opentelemetry/api';
+import { TraceFlags, context, diag } from '@opentelemetry/api';
 import {
   ExportResultCode,
   getNumberFromEnv,
   globalErrorHandler,
+  suppressTracing,
   type ExportResult,
 } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -49,9 +50,9 @@ export function batchConfigFromEnv(): BatchConfig {
  * `scheduledDelayMillis` after the first span of an empty queue; one export at a time, except
  * forceFlush and shutdown, which send everything queued at once; a span that finds
  * `maxQueueSize` spans queued is dropped, and the next span kept warns how many were; an export
- * that has no result after `exportTimeoutMillis` stops being waited for. A span that cannot be
- * written (a hand-made one whose fields throw) goes to the global error handler, alone: the SDK
- * failed its whole batch at export time.
+ * that has no result after `exportTimeoutMillis` stops being waited for; exports run with tracing
+ * suppressed. A span that cannot be written (a hand-made one whose fields, resource or scope
+ * throw) goes to the global error handler, alone: the SDK failed its whole batch at export time.
  */
 export class EncodingSpanProcessor implements SpanProcessor {
   readonly #exporter: EncodedSpanExporter;
@@ -120,7 +121,11 @@ export class EncodingSpanProcessor implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
-    this.#shutdown ??= this.#flushAll().then(() => this.#exporter.shutdown());
+    // Marked before the queue is flushed (a microtask later): a span that ends meanwhile is
+    // ignored, as the SDK ignores it.
+    this.#shutdown ??= Promise.resolve()
+      .then(() => this.#flushAll())
+      .then(() => this.#exporter.shutdown());
     return this.#shutdown;
   }
 
@@ -143,14 +148,13 @@ export class EncodingSpanProcessor implements SpanProcessor {
     }
     if (!batch) return Promise.resolve();
     this.#queued -= batch.count;
-    // The SDK waits for a resource's asynchronous attributes before exporting its spans.
-    const pending: Promise<void>[] = [];
-    for (const { resource } of batch.groups) {
-      const waiting = resource.asyncAttributesPending
-        ? resource.waitForAsyncAttributes?.()
-        : undefined;
-      if (waiting) pending.push(waiting);
-    }
+    const taken = batch;
+    // As in the SDK, nothing the export does makes spans of its own.
+    return context.with(suppressTracing(context.active()), () => this.#send(taken));
+  }
+
+  /** Writes the batch's request once its resources are complete, and exports it. */
+  #send(batch: EncodedSpans): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error('Timeout')),
@@ -173,6 +177,15 @@ export class EncodingSpanProcessor implements SpanProcessor {
           else reject(result.error ?? new Error('BatchSpanProcessor: span export failed'));
         });
       };
+      // The SDK waits for a resource's asynchronous attributes before exporting its spans.
+      // (Inside the executor: a resource that throws rejects this export, as it would the SDK's.)
+      const pending: Promise<void>[] = [];
+      for (const { resource } of batch.groups) {
+        const waiting = resource.asyncAttributesPending
+          ? resource.waitForAsyncAttributes?.()
+          : undefined;
+        if (waiting) pending.push(waiting);
+      }
       if (pending.length === 0) send();
       else {
         Promise.all(pending).then(send, (err: unknown) => {

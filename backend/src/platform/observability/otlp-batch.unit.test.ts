@@ -177,7 +177,8 @@ describe('EncodingSpanProcessor', () => {
 
   it('leaves out spans that are not sampled, and spans that end after shutdown', async () => {
     const exporter = new AnsweringExporter();
-    const processor = new EncodingSpanProcessor(exporter, config({}));
+    // Batches of one: a span accepted goes out at once.
+    const processor = new EncodingSpanProcessor(exporter, config({ maxExportBatchSize: 1 }));
     const { provider, ended } = providerWith(processor);
     const tracer = provider.getTracer('hanger');
     tracer.startSpan('sampled').end();
@@ -188,15 +189,31 @@ describe('EncodingSpanProcessor', () => {
     });
     processor.onEnd(recordedOnly);
 
-    // Shutdown sends what was queued, then shuts the exporter down; later spans are ignored.
-    await processor.shutdown();
-    expect(exporter.shutDown).toBe(true);
     expect(exporter.bodies).toHaveLength(1);
     expect(exporter.bodies[0]!.equals(sdkBytes(ended()))).toBe(true);
+
+    // Spans that end once shutdown has begun are ignored, even before the queue is flushed.
+    const shutdown = processor.shutdown();
+    tracer.startSpan('during shutdown').end();
+    await shutdown;
+    expect(exporter.shutDown).toBe(true);
     tracer.startSpan('after shutdown').end();
     await processor.forceFlush();
     await processor.shutdown();
     expect(exporter.bodies).toHaveLength(1);
+  });
+
+  it('sends what is queued on shutdown, then shuts the exporter down', async () => {
+    const exporter = new AnsweringExporter();
+    const processor = new EncodingSpanProcessor(exporter, config({}));
+    const { provider, ended } = providerWith(processor);
+    provider.getTracer('hanger').startSpan('queued').end();
+    provider.getTracer('other').startSpan('queued too').end();
+    expect(exporter.bodies).toHaveLength(0);
+    await processor.shutdown();
+    expect(exporter.shutDown).toBe(true);
+    expect(exporter.bodies).toHaveLength(1);
+    expect(exporter.bodies[0]!.equals(sdkBytes(ended()))).toBe(true);
   });
 
   it('stops waiting for an export after the timeout, and fails the flush of a failed export', async () => {
@@ -250,7 +267,7 @@ describe('EncodingSpanProcessor', () => {
     expect(exporter.bodies[0]!.equals(sdkBytes(ended()))).toBe(true);
   });
 
-  it('reads OTEL_BSP_* as the SDK does, under the settings it is given', () => {
+  it('reads OTEL_BSP_* as the SDK does, under the settings it is given', async () => {
     const names = [
       'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
       'OTEL_BSP_MAX_QUEUE_SIZE',
@@ -278,6 +295,19 @@ describe('EncodingSpanProcessor', () => {
         scheduledDelayMillis: 250,
         exportTimeoutMillis: 30000,
       });
+
+      // The processor reads them too, under the settings it is given: batches of 2, not 100.
+      const exporter = new HeldExporter();
+      const processor = new EncodingSpanProcessor(exporter, { maxExportBatchSize: 2 });
+      const { provider, ended } = providerWith(processor);
+      for (let i = 0; i < 3; i++) provider.getTracer('hanger').startSpan(`span ${i}`).end();
+      expect(exporter.bodies).toHaveLength(1);
+      expect(exporter.bodies[0]!.equals(sdkBytes(ended().slice(0, 2)))).toBe(true);
+      exporter.answer();
+      // The third goes after the environment's delay (250 ms), not the default 5 s.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(exporter.bodies).toHaveLength(2);
+      exporter.answer();
     } finally {
       names.forEach((name, i) => {
         if (previous[i] === undefined) delete process.env[name];

@@ -13,8 +13,9 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
  * exporters (with their retries, timeout and compression); the requests are sent from a worker
  * thread (ADR 0008).
  *
- * - `http/protobuf`, the default: each batch is written here (`encodeSpans`, the SDK's bytes), and
- *   the bytes are handed to the worker without a copy.
+ * - `http/protobuf`, the default: each batch arrives written (`exportEncoded`, from the span
+ *   processor in otlp-batch.ts, which writes spans as they end), or is written here (`export`,
+ *   `encodeSpans`); either way the SDK's bytes, handed to the worker without a copy.
  * - `http/json`: each batch is packed here (`packSpans`), and written as OTLP JSON on the worker.
  */
 export function createOtlpTraceExporter(protocol: OtlpProtocol): WorkerSpanExporter {

@@ -24,10 +24,14 @@ import { flags } from './otlp-json-writer.mjs';
  * their minimal size.
  */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array<ArrayBuffer> {
-  const batch = new EncodedSpans();
+  const batch = (spansBatch ??= new EncodedSpans());
+  batch.reset();
   for (const span of spans) batch.add(span);
   return encodeBatch(batch);
 }
+
+/** `encodeSpans`'s batch, kept between calls. */
+let spansBatch: EncodedSpans | undefined;
 
 /** The spans of one (resource, scope) pair in a batch: where each one's bytes are. */
 interface SpanGroup {
@@ -56,8 +60,19 @@ export class EncodedSpans {
     this.bytes = Buffer.allocUnsafeSlow(size);
   }
 
-  /** Writes the span; if it cannot be written, it throws and the batch is as it was. */
+  /**
+   * Writes the span; if it cannot be written, it throws and the batch is as it was. A span whose
+   * resource or scope cannot be written throws here too, rather than failing the batch later.
+   */
   add(span: ReadableSpan): void {
+    const { resource, instrumentationScope: scope } = span;
+    const group = this.#find(resource, scope);
+    if (!group) {
+      // The first span of its pair in this batch: its resource and scope written (and cached).
+      pos = 0;
+      resourceBytes(resource);
+      scopeBytes(scope);
+    }
     const start = this.length;
     const scratch = buf;
     buf = this.bytes;
@@ -71,7 +86,8 @@ export class EncodedSpans {
     } finally {
       buf = scratch;
     }
-    this.#group(span).ranges.push(start, this.length);
+    if (group) group.ranges.push(start, this.length);
+    else this.groups.push({ resource, scope, ranges: [start, this.length] });
     this.count++;
   }
 
@@ -83,23 +99,21 @@ export class EncodedSpans {
     if (this.bytes.length > 1024 * 1024) this.bytes = Buffer.allocUnsafeSlow(BATCH_SIZE);
   }
 
-  #group(span: ReadableSpan): SpanGroup {
-    const { resource, instrumentationScope: scope } = span;
+  /** The group of a resource and a scope, both by identity, as the SDK's protobuf serializer. */
+  #find(resource: Resource, scope: InstrumentationScope): SpanGroup | undefined {
     const groups = this.groups;
     // Usually one resource and a handful of scopes: a scan beats a map.
     for (let i = groups.length - 1; i >= 0; i--) {
       const group = groups[i]!;
-      if (group.scope === scope && group.resource === resource) return group;
+      if (group.resource === resource && group.scope === scope) return group;
     }
-    const group = { resource, scope, ranges: [] };
-    groups.push(group);
-    return group;
+    return undefined;
   }
 }
 
 /**
  * The `ExportTraceServiceRequest` of a batch: its spans by resource, then by scope, both in order
- * of first appearance, as the SDK's serializer groups them (by identity).
+ * of first appearance, as the SDK's protobuf serializer groups them (by identity).
  */
 export function encodeBatch(batch: EncodedSpans): Uint8Array<ArrayBuffer> {
   pos = 0;

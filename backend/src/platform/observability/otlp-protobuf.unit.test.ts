@@ -184,4 +184,43 @@ describe('encodeSpans (OTLP protobuf)', () => {
     batch.add(spans[1]!);
     expect(Buffer.from(encodeBatch(batch)).equals(sdkBytes(spans.slice(1, 2)))).toBe(true);
   });
+
+  it('keeps alike scope objects apart, as the SDK groups them: by identity', () => {
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, (p) => {
+      p.getTracer('x', '1').startSpan('one').end();
+      p.getTracer('y').startSpan('two').end();
+      p.getTracer('x', '1').startSpan('three').end();
+    });
+    // The third span's scope: another object with the same name, version and schema URL.
+    const third = Object.assign(Object.create(spans[2]!) as ReadableSpan, {
+      instrumentationScope: { ...spans[2]!.instrumentationScope },
+    });
+    const mixed = [spans[0]!, spans[1]!, third];
+    expect(Buffer.from(encodeSpans(mixed)).equals(sdkBytes(mixed))).toBe(true);
+  });
+
+  it('refuses a span whose resource or scope cannot be written when it is added', () => {
+    const [span] = recordSpans({ 'service.name': 'hanger-test' }, (p) =>
+      p.getTracer('x').startSpan('fine').end(),
+    );
+    const throwing = {
+      get attributes(): never {
+        throw new Error('unreadable resource');
+      },
+    };
+    const badResource = Object.assign(Object.create(span!) as ReadableSpan, { resource: throwing });
+    const badScope = Object.assign(Object.create(span!) as ReadableSpan, {
+      instrumentationScope: {
+        get name(): never {
+          throw new Error('unreadable scope');
+        },
+      },
+    });
+    const batch = new EncodedSpans(64);
+    expect(() => batch.add(badResource)).toThrow('unreadable resource');
+    expect(() => batch.add(badScope)).toThrow('unreadable scope');
+    batch.add(span!);
+    expect([batch.count, batch.groups.length]).toEqual([1, 1]);
+    expect(Buffer.from(encodeBatch(batch)).equals(sdkBytes([span!]))).toBe(true);
+  });
 });
