@@ -200,30 +200,33 @@ export class EncodingSpanProcessor implements SpanProcessor {
 
   #maybeStartTimer(): void {
     if (this.#exporting) return;
-    const flush = () => {
-      this.#exporting = true;
-      this.#flushOne()
-        .finally(() => {
-          this.#exporting = false;
-          if (this.#queued > 0) {
-            this.#clearTimer();
-            this.#maybeStartTimer();
-          }
-        })
-        .catch((err: unknown) => {
-          this.#exporting = false;
-          globalErrorHandler(err as Error);
-        });
-    };
-    // A full batch goes now; otherwise the first span of an empty queue sets the timer.
+    // A full batch goes now; otherwise the first span of an empty queue sets the timer. (Nothing
+    // is allocated on the way through: this runs as every sampled span ends.)
     if (this.#full.length > 0) {
-      flush();
+      this.#flush();
       return;
     }
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(flush, this.#config.scheduledDelayMillis);
+    this.#timer = setTimeout(this.#flush, this.#config.scheduledDelayMillis);
     this.#timer.unref();
   }
+
+  /** Sends the oldest batch, then starts over if spans are still queued (one export at a time). */
+  readonly #flush = () => {
+    this.#exporting = true;
+    this.#flushOne()
+      .finally(() => {
+        this.#exporting = false;
+        if (this.#queued > 0) {
+          this.#clearTimer();
+          this.#maybeStartTimer();
+        }
+      })
+      .catch((err: unknown) => {
+        this.#exporting = false;
+        globalErrorHandler(err as Error);
+      });
+  };
 
   #clearTimer(): void {
     if (this.#timer === undefined) return;
