@@ -39,12 +39,11 @@ export function batchConfigFromEnv(): BatchConfig {
  * ends (`EncodedSpans`), and its batch holds those bytes rather than the span (ADR 0010).
  *
  * Why: a span held until its batch goes out (up to 5 s, or 512 spans) outlives several young
- * generation collections. Each one copied it with its attributes, events and contexts, then
- * promoted it, and the old generation's collector had to find it dead later: at a 10 % sampler,
- * holding the spans cost ~7k instructions per request on the server's thread and ~14k on V8's
- * collector threads (callgrind, services database route, docs/benchmarks.md). Written as it ends, a
- * span dies young, where it costs nothing to collect; the batch is one buffer. Writing a span costs
- * the same now as at export time.
+ * generation collections. Each one copies it with its attributes, events and contexts, then it is
+ * promoted, and only a mark-compact frees it. Written as it ends, a span dies young with its
+ * request, where it costs nothing to collect; the batch is one buffer. On the services database
+ * route at 10 %, tracing's share of the bytes promoted per request fell from ~160 to ~24
+ * (docs/benchmarks.md, session 10). Writing a span costs the same now as at export time.
  *
  * Otherwise as the SDK's: the same settings and defaults; a batch goes out when it is full, or
  * `scheduledDelayMillis` after the first span of an empty queue; one export at a time, except

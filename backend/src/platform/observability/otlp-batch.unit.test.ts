@@ -192,15 +192,23 @@ describe('EncodingSpanProcessor', () => {
     expect(exporter.bodies).toHaveLength(1);
     expect(exporter.bodies[0]!.equals(sdkBytes(ended()))).toBe(true);
 
-    // Spans that end once shutdown has begun are ignored, even before the queue is flushed.
-    const shutdown = processor.shutdown();
-    tracer.startSpan('during shutdown').end();
+    // A span queued before shutdown goes out; one that ends once shutdown has begun is ignored,
+    // even before the queue is flushed (a microtask later, as in the SDK).
+    const queued = new EncodingSpanProcessor(exporter, config({}));
+    const second = providerWith(queued);
+    second.provider.getTracer('hanger').startSpan('queued').end();
+    const shutdown = queued.shutdown();
+    expect(exporter.bodies).toHaveLength(1);
+    second.provider.getTracer('hanger').startSpan('during shutdown').end();
     await shutdown;
     expect(exporter.shutDown).toBe(true);
-    tracer.startSpan('after shutdown').end();
+    expect(exporter.bodies).toHaveLength(2);
+    expect(exporter.bodies[1]!.equals(sdkBytes(second.ended().slice(0, 1)))).toBe(true);
+    await processor.shutdown();
+    tracer.startSpan('after shutdown').end(); // batches of one: it would go out at once
     await processor.forceFlush();
     await processor.shutdown();
-    expect(exporter.bodies).toHaveLength(1);
+    expect(exporter.bodies).toHaveLength(2);
   });
 
   it('sends what is queued on shutdown, then shuts the exporter down', async () => {

@@ -25,9 +25,12 @@ import { flags } from './otlp-json-writer.mjs';
  */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array<ArrayBuffer> {
   const batch = (spansBatch ??= new EncodedSpans());
-  batch.reset();
-  for (const span of spans) batch.add(span);
-  return encodeBatch(batch);
+  try {
+    for (const span of spans) batch.add(span);
+    return encodeBatch(batch);
+  } finally {
+    batch.reset(); // no spans' resources and scopes kept between calls
+  }
 }
 
 /** `encodeSpans`'s batch, kept between calls. */
@@ -62,15 +65,17 @@ export class EncodedSpans {
 
   /**
    * Writes the span; if it cannot be written, it throws and the batch is as it was. A span whose
-   * resource or scope cannot be written throws here too, rather than failing the batch later.
+   * resource (once its attributes have settled) or scope cannot be written throws here too,
+   * rather than failing the batch later.
    */
   add(span: ReadableSpan): void {
     const { resource, instrumentationScope: scope } = span;
     const group = this.#find(resource, scope);
     if (!group) {
-      // The first span of its pair in this batch: its resource and scope written (and cached).
+      // The first span of its pair in this batch: its resource and scope written (and cached). A
+      // resource still detecting attributes is left for `encodeBatch`, after they have settled.
       pos = 0;
-      resourceBytes(resource);
+      if (!resource.asyncAttributesPending) resourceBytes(resource);
       scopeBytes(scope);
     }
     const start = this.length;

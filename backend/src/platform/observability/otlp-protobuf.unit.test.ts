@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { recordEveryField, recordSpans } from '../../../test/spans';
@@ -123,9 +124,22 @@ describe('encodeSpans (OTLP protobuf)', () => {
       // added, and the request's) grows at every position in turn, inside ids, strings, lengths
       // being moved and cached parts.
       for (let size = 1; size <= expected.length + 64; size++) {
-        const batch = new EncodedSpans(size);
-        for (const span of spans) batch.add(span);
+        // A resource and scopes not written before, so that their parts are written (and cached)
+        // into the small scratch buffer too.
+        const resource = resourceFromAttributes(spans[0]!.resource.attributes);
+        const scopes = new Map<unknown, object>();
+        const fresh = spans.map((span) => {
+          let scope = scopes.get(span.instrumentationScope);
+          if (!scope)
+            scopes.set(span.instrumentationScope, (scope = { ...span.instrumentationScope }));
+          return Object.assign(Object.create(span) as ReadableSpan, {
+            resource,
+            instrumentationScope: scope,
+          });
+        });
         resetScratchBuffer(size);
+        const batch = new EncodedSpans(size);
+        for (const span of fresh) batch.add(span);
         const ours = Buffer.from(encodeBatch(batch));
         if (!ours.equals(expected)) throw new Error(`different bytes with a ${size}-byte buffer`);
       }
