@@ -4,9 +4,9 @@
  *   (a) GET /healthz and GET /api/v1/_bench/ping through the full stack (request id, JSON logs at
  *       info to /dev/null, helmet, rate limit with a high limit, auth parsing, error handling,
  *       ETags) against a bare node:http server returning the same body. Target: >= 80 %.
- *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with the http, pg
- *       and ioredis instrumentations and the production sampler, parent-based 10 %; spans exported
- *       over OTLP/HTTP to a local sink) against both off. Target: < 10 % throughput lost.
+ *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with the http and
+ *       ioredis instrumentations, our pg query spans and the production sampler, parent-based
+ *       10 %; spans exported over OTLP/HTTP to a local sink) against both off. Target: < 10 % throughput lost.
  *       (b2) is the same with every request sampled, for information; (b3) the same pair on the
  *       lightest real request, one database round trip.
  *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id
@@ -16,9 +16,12 @@
  *       itself, before any span (why tracing carries its context on promise hooks, ADR 0007).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
- * reported: the machines are shared and noisy. Load: wrk from Debian (`apt-get install -y wrk`),
- * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50, --only b,b3 (the
- * comparisons to run, by name; default all), and
+ * reported: the machines are shared and noisy. The application with metrics and tracing off and
+ * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
+ * can stay slow or fast for its whole life, and one process per side let that decide a whole
+ * comparison. Load: wrk from Debian (`apt-get install -y wrk`), else autocannon through npx.
+ * Options: --rounds 5 --duration 5 --connections 50 --forks 3, --only b,b3 (the comparisons to
+ * run, by name; default all), and
  * --runtime services to boot the servers on Postgres + Redis as production does (BENCH_PG_URL,
  * BENCH_REDIS_URL; default the local ones) instead of the embedded runtime.
  *
@@ -51,6 +54,11 @@ const { values: opts } = parseArgs({
     runtime: { type: 'string', default: 'embedded' },
     /** Comma-separated comparison names (a1,a2,b,b3,c1,c2,c3,b2) to run only those; default all. */
     only: { type: 'string' },
+    /**
+     * Server processes per side for the application with metrics and tracing off and on (the A
+     * and B of b and b3, and the stack of the others); round i runs against fork i mod forks.
+     */
+    forks: { type: 'string', default: '3' },
   },
 });
 
@@ -207,6 +215,8 @@ async function main() {
   const rounds = Number(opts.rounds);
   const seconds = Number(opts.duration);
   const connections = Number(opts.connections);
+  const forks = Number(opts.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new Error('--forks: a whole number from 1');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
@@ -326,8 +336,16 @@ async function main() {
 
   try {
     const bare = await start('bare', process.env);
-    const stack = await start('stack', await stackEnv('stack'));
-    const observed = await start('stack', await stackEnv('observed', PRODUCTION_SAMPLER));
+    // Forks, as JMH runs a benchmark in several JVMs: one server process can stay slow or fast
+    // for its whole life (docs/benchmarks.md, sessions 9 and 10), and with one process per side
+    // that state decided a whole comparison. Each side alternates between its forks, round by
+    // round, so one process's state weighs 1/forks of the rounds.
+    const stacks: string[] = [];
+    const observeds: string[] = [];
+    for (let f = 0; f < forks; f++) {
+      stacks.push(await start('stack', await stackEnv(`stack${f}`)));
+      observeds.push(await start('stack', await stackEnv(`observed${f}`, PRODUCTION_SAMPLER)));
+    }
     const always = await start('stack', await stackEnv('always', ALWAYS));
     const fastifyFloor = await start('fastify-headers', process.env);
     const alsFloor = await start('stack', {
@@ -336,12 +354,16 @@ async function main() {
     });
     for (const [base, p] of [
       [bare, '/'],
-      [stack, '/healthz'],
-      [stack, BENCH_ROUTE],
-      [observed, BENCH_ROUTE],
+      ...stacks.flatMap((origin) => [
+        [origin, '/healthz'],
+        [origin, BENCH_ROUTE],
+        [origin, BENCH_DB_ROUTE],
+      ]),
+      ...observeds.flatMap((origin) => [
+        [origin, BENCH_ROUTE],
+        [origin, BENCH_DB_ROUTE],
+      ]),
       [always, BENCH_ROUTE],
-      [stack, BENCH_DB_ROUTE],
-      [observed, BENCH_DB_ROUTE],
       [fastifyFloor, '/'],
       [alsFloor, BENCH_ROUTE],
       [alsFloor, BENCH_DB_ROUTE],
@@ -349,62 +371,66 @@ async function main() {
       await load(`${base}${p}`, 2, connections); // warm-up (JIT, connection pools)
     }
 
+    /** The URL to load in round i: one server, or each side's forks in turn. */
+    const one = (url: string) => () => url;
+    const forked = (origins: string[], route: string) => (round: number) =>
+      `${origins[round % origins.length]}${route}`;
     const comparisons = [
       {
         name: 'a1',
         label: 'GET /healthz: full stack (B) vs bare node:http (A)',
-        a: `${bare}/`,
-        b: `${stack}/healthz`,
+        a: one(`${bare}/`),
+        b: forked(stacks, '/healthz'),
         target: 'B/A >= 80 %',
       },
       {
         name: 'a2',
         label: `GET ${BENCH_ROUTE}: full stack (B) vs bare node:http (A)`,
-        a: `${bare}/`,
-        b: `${stack}${BENCH_ROUTE}`,
+        a: one(`${bare}/`),
+        b: forked(stacks, BENCH_ROUTE),
         target: 'B/A >= 80 %',
       },
       {
         name: 'b',
         label: `GET ${BENCH_ROUTE}: metrics + tracing on, production sampler 10 % (B) vs off (A)`,
-        a: `${stack}${BENCH_ROUTE}`,
-        b: `${observed}${BENCH_ROUTE}`,
+        a: forked(stacks, BENCH_ROUTE),
+        b: forked(observeds, BENCH_ROUTE),
         target: 'B/A > 90 %',
       },
       {
         name: 'b3',
         label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, production sampler 10 % (B) vs off (A)`,
-        a: `${stack}${BENCH_DB_ROUTE}`,
-        b: `${observed}${BENCH_DB_ROUTE}`,
+        a: forked(stacks, BENCH_DB_ROUTE),
+        b: forked(observeds, BENCH_DB_ROUTE),
         target: 'B/A > 90 %',
       },
       {
         name: 'c1',
         label:
           'floor for a: minimal Fastify sending the same headers, no hooks or logger (B) vs bare node:http (A)',
-        a: `${bare}/`,
-        b: `${fastifyFloor}/`,
+        a: one(`${bare}/`),
+        b: one(`${fastifyFloor}/`),
         target: '(what a1 cannot beat)',
       },
       {
         name: 'c2',
         label: `GET ${BENCH_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
-        a: `${stack}${BENCH_ROUTE}`,
-        b: `${alsFloor}${BENCH_ROUTE}`,
+        a: forked(stacks, BENCH_ROUTE),
+        b: one(`${alsFloor}${BENCH_ROUTE}`),
         target: '(what ADR 0007 avoids)',
       },
       {
         name: 'c3',
         label: `GET ${BENCH_DB_ROUTE}: AsyncLocalStorage entered once, tracing off (B) vs off (A)`,
-        a: `${stack}${BENCH_DB_ROUTE}`,
-        b: `${alsFloor}${BENCH_DB_ROUTE}`,
+        a: forked(stacks, BENCH_DB_ROUTE),
+        b: one(`${alsFloor}${BENCH_DB_ROUTE}`),
         target: '(what ADR 0007 avoids)',
       },
       {
         name: 'b2',
         label: `GET ${BENCH_ROUTE}: metrics + tracing on, every request sampled (B) vs off (A)`,
-        a: `${stack}${BENCH_ROUTE}`,
-        b: `${always}${BENCH_ROUTE}`,
+        a: forked(stacks, BENCH_ROUTE),
+        b: one(`${always}${BENCH_ROUTE}`),
         target: '(for information)',
       },
     ];
@@ -419,11 +445,11 @@ async function main() {
         // A first in even rounds, B first in odd ones: a machine that speeds up or slows down
         // during a round favours neither side.
         if (i % 2 === 0) {
-          a.push(await measure(c.a));
-          b.push(await measure(c.b));
+          a.push(await measure(c.a(i)));
+          b.push(await measure(c.b(i)));
         } else {
-          b.push(await measure(c.b));
-          a.push(await measure(c.a));
+          b.push(await measure(c.b(i)));
+          a.push(await measure(c.a(i)));
         }
         process.stderr.write(
           `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms ${a[i]!.cpuUs!.toFixed(1)} µs CPU | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms ${b[i]!.cpuUs!.toFixed(1)} µs CPU\n`,
@@ -443,7 +469,7 @@ async function main() {
     }
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${spansReceived}.`,
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",
