@@ -108,3 +108,20 @@ export function recordEveryField(provider: BasicTracerProvider): void {
   other.end();
   a.startSpan('root internal').end();
 }
+
+/**
+ * A copy of `span` whose attributes throw 'unreadable attributes' when listed: a span no
+ * serializer can write (tests of what a batch does with one).
+ */
+export function unreadableSpan(span: ReadableSpan): ReadableSpan {
+  return Object.assign(Object.create(span) as ReadableSpan, {
+    attributes: new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('unreadable attributes');
+        },
+      },
+    ),
+  });
+}

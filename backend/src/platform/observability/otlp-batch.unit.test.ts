@@ -15,7 +15,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordEveryField } from '../../../test/spans';
+import { recordEveryField, unreadableSpan } from '../../../test/spans';
 import {
   EncodingSpanProcessor,
   batchConfigFromEnv,
@@ -257,16 +257,7 @@ describe('EncodingSpanProcessor', () => {
     const processor = new EncodingSpanProcessor(exporter, config({}));
     const { provider, ended } = providerWith(processor);
     provider.getTracer('hanger').startSpan('fine').end();
-    const unreadable = Object.assign(Object.create(ended()[0]!) as ReadableSpan, {
-      attributes: new Proxy(
-        {},
-        {
-          ownKeys() {
-            throw new Error('unreadable attributes');
-          },
-        },
-      ),
-    });
+    const unreadable = unreadableSpan(ended()[0]!);
     processor.onEnd(unreadable);
     provider.getTracer('hanger').startSpan('also fine').end();
     await processor.forceFlush();

@@ -5,7 +5,7 @@ import { ExportResultCode, globalErrorHandler, type ExportResult } from '@opente
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { AlwaysOnSampler, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSpans } from '../../../test/spans';
+import { recordSpans, unreadableSpan } from '../../../test/spans';
 import { WorkerSpanExporter, createOtlpTraceExporter, type OtlpProtocol } from './otlp-export';
 import { serializeSpans } from './otlp-json';
 import { diagLogger, getTracer, startTracing, stopTracing, type DiagSink } from './tracing';
@@ -123,16 +123,7 @@ describe('the OTLP span exporter (worker thread)', () => {
     const exporter = createOtlpTraceExporter('http/protobuf');
     try {
       const [span] = someSpans();
-      const unreadable = Object.assign(Object.create(span!) as ReadableSpan, {
-        attributes: new Proxy(
-          {},
-          {
-            ownKeys() {
-              throw new Error('unreadable attributes');
-            },
-          },
-        ),
-      });
+      const unreadable = unreadableSpan(span!);
       const before = received.length;
       const failed = await exportOnce(exporter, [unreadable]);
       expect(failed.code).toBe(ExportResultCode.FAILED);

@@ -3,7 +3,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { recordEveryField, recordSpans } from '../../../test/spans';
+import { recordEveryField, recordSpans, unreadableSpan } from '../../../test/spans';
 import { EncodedSpans, encodeBatch, encodeSpans, resetScratchBuffer } from './otlp-protobuf';
 
 const sdkBytes = (spans: ReadableSpan[]) =>
@@ -174,16 +174,7 @@ describe('encodeSpans (OTLP protobuf)', () => {
 
   it('leaves a batch as it was when a span cannot be written, and reuses it once reset', () => {
     const spans = recordSpans({ 'service.name': 'hanger-test' }, recordEveryField);
-    const unreadable = Object.assign(Object.create(spans[0]!) as ReadableSpan, {
-      attributes: new Proxy(
-        {},
-        {
-          ownKeys() {
-            throw new Error('unreadable attributes');
-          },
-        },
-      ),
-    });
+    const unreadable = unreadableSpan(spans[0]!);
     const batch = new EncodedSpans(64);
     batch.add(spans[0]!);
     expect(() => batch.add(unreadable)).toThrow('unreadable attributes');
