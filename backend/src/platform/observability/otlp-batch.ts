@@ -71,9 +71,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
 
   constructor(exporter: EncodedSpanExporter, config: Partial<BatchConfig> = {}) {
     this.#exporter = exporter;
-    const defaults = batchConfigFromEnv();
-    const settings = { ...defaults };
-    for (const key of Object.keys(defaults) as (keyof BatchConfig)[]) {
+    const settings = batchConfigFromEnv();
+    for (const key of Object.keys(settings) as (keyof BatchConfig)[]) {
       if (config[key] !== undefined) settings[key] = config[key];
     }
     if (settings.maxExportBatchSize > settings.maxQueueSize) {
