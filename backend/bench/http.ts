@@ -6,7 +6,8 @@
  *       ETags) against a bare node:http server returning the same body. Target: >= 80 %.
  *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with the http and
  *       ioredis instrumentations, our pg query spans and the production sampler, parent-based
- *       10 %; spans exported over OTLP/HTTP to a local sink) against both off. Target: < 10 % throughput lost.
+ *       10 %; spans exported over OTLP/HTTP to a local sink) against both off. Target: < 10 %
+ *       throughput lost.
  *       (b2) is the same with every request sampled, for information; (b3) the same pair on the
  *       lightest real request, one database round trip.
  *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id
@@ -19,9 +20,9 @@
  * reported: the machines are shared and noisy. The application with metrics and tracing off and
  * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
  * can stay slow or fast for its whole life, and one process per side let that decide a whole
- * comparison. Load: wrk from Debian (`apt-get install -y wrk`), else autocannon through npx.
- * Options: --rounds 5 --duration 5 --connections 50 --forks 3, --only b,b3 (the comparisons to
- * run, by name; default all), and
+ * comparison (rounds a multiple of forks use each fork equally). Load: wrk from Debian
+ * (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5 --duration 5
+ * --connections 50 --forks 3, --only b,b3 (the comparisons to run, by name; default all), and
  * --runtime services to boot the servers on Postgres + Redis as production does (BENCH_PG_URL,
  * BENCH_REDIS_URL; default the local ones) instead of the embedded runtime.
  *
