@@ -17,15 +17,24 @@ const UNTRACED_ROUTES = new Set([
   '/api/v1/readyz',
 ]);
 
-const kSpan = Symbol('hanger.span');
-const kContext = Symbol('hanger.traceContext');
-const kCounted = Symbol('hanger.inFlight');
+const kObserved = Symbol('hanger.observed');
 
-type TracedRequest = FastifyRequest & {
-  [kSpan]?: Span | null;
-  [kContext]?: Context | null;
-  [kCounted]?: boolean;
-};
+/**
+ * What the request hooks keep on a request between its phases, in one field: each field a plugin
+ * declares on requests costs a store on every request, in Fastify's constructor (callgrind).
+ * `counted`: in the in-flight gauge (metrics on); `span` and `context`: its SERVER span and the
+ * context to run in, when it is traced. Unsampled requests share one constant, so only a sampled
+ * request allocates.
+ */
+interface Observed {
+  readonly counted: boolean;
+  readonly span: Span | null;
+  readonly context: Context | null;
+}
+
+const COUNTED: Observed = Object.freeze({ counted: true, span: null, context: null });
+
+type ObservedRequest = FastifyRequest & { [kObserved]?: Observed | null };
 
 export interface ObservabilityOptions {
   metrics: Metrics;
@@ -58,25 +67,27 @@ export const observabilityPlugin = fp<ObservabilityOptions>(
  * the two share them.
  */
 function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined, traced: boolean) {
-  // Declared, so that every request object starts with these fields (Fastify copies declared
-  // fields in its constructor): set only on some requests, they would give requests two shapes.
-  app.decorateRequest(kCounted, false);
-  app.decorateRequest(kSpan, null);
-  app.decorateRequest(kContext, null);
+  // Declared, so that every request object starts with this field (Fastify copies declared
+  // fields in its constructor): set only on some requests, it would give requests two shapes.
+  app.decorateRequest(kObserved, null);
 
-  app.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    if (metrics) {
-      request[kCounted] = true;
-      metrics.http.requestStarted();
+  app.addHook('onRequest', (request: ObservedRequest, _reply, done) => {
+    if (metrics) metrics.http.requestStarted();
+    const observed = traced ? startRequestSpan(request, metrics !== undefined) : undefined;
+    if (observed) {
+      request[kObserved] = observed;
+      context.with(observed.context!, done);
+    } else {
+      if (metrics) request[kObserved] = COUNTED;
+      done();
     }
-    const ctx = traced ? startRequestSpan(request) : undefined;
-    if (ctx) context.with(ctx, done);
-    else done();
   });
 
-  app.addHook('onResponse', (request: TracedRequest, reply, done) => {
-    if (metrics && request[kCounted]) {
-      request[kCounted] = false;
+  app.addHook('onResponse', (request: ObservedRequest, reply, done) => {
+    const observed = request[kObserved];
+    if (!observed) return done();
+    request[kObserved] = null; // finished once, whichever of onResponse and onRequestAbort comes
+    if (metrics && observed.counted) {
       metrics.http.requestFinished(
         request.method,
         routeTemplate(request),
@@ -84,7 +95,7 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
         reply.elapsedTime / 1000,
       );
     }
-    const span = request[kSpan];
+    const span = observed.span;
     if (!span) return done();
     if (span.isRecording()) {
       span.setAttribute('http.response.status_code', reply.statusCode);
@@ -93,20 +104,21 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
     }
     span.end();
     // The onResponse hooks after this one (the request log line among them) run in the trace.
-    context.with(request[kContext]!, done);
+    context.with(observed.context!, done);
   });
 
-  app.addHook('onRequestAbort', (request: TracedRequest, done) => {
+  app.addHook('onRequestAbort', (request: ObservedRequest, done) => {
+    const observed = request[kObserved];
+    if (!observed) return done();
+    request[kObserved] = null; // an onResponse that still comes must not count or end it twice
     // The client went away: the status Fastify would have sent is unknown; 499 as NGINX logs it.
-    if (metrics && request[kCounted]) {
-      request[kCounted] = false;
+    if (metrics && observed.counted) {
       metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
     }
-    const span = request[kSpan];
+    const span = observed.span;
     if (span) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
       span.end();
-      request[kSpan] = null; // an onResponse that still comes must not end it twice
     }
     done();
   });
@@ -117,8 +129,8 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
   // 'finish' event is the other such seam, handled in onResponse above.)
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
-    route.handler = function (this: FastifyInstance, request: TracedRequest, reply) {
-      const ctx = request[kContext];
+    route.handler = function (this: FastifyInstance, request: ObservedRequest, reply) {
+      const ctx = request[kObserved]?.context;
       return ctx
         ? context.with(ctx, handler, this, request, reply)
         : handler.call(this, request, reply);
@@ -126,8 +138,8 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
   });
 }
 
-/** Starts the request's span when it is traced and sampled; the context to run it in, if any. */
-function startRequestSpan(request: TracedRequest): Context | undefined {
+/** Starts the request's span when it is traced and sampled: what onRequest keeps, if so. */
+function startRequestSpan(request: FastifyRequest, counted: boolean): Observed | undefined {
   const route = routeTemplate(request);
   if (UNTRACED_ROUTES.has(route)) return undefined;
   const started = startServerSpan(request.headers, request.method, route);
@@ -141,9 +153,7 @@ function startRequestSpan(request: TracedRequest): Context | undefined {
       'hanger.request_id': request.id,
     });
   }
-  request[kSpan] = span;
-  request[kContext] = ctx;
-  return ctx;
+  return { counted, span, context: ctx };
 }
 
 export type MetricsAccess =
