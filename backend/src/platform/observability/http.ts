@@ -23,8 +23,8 @@ const kObserved = Symbol('hanger.observed');
  * What the request hooks keep on a request between its phases, in one field: each field a plugin
  * declares on requests costs a store on every request, in Fastify's constructor (callgrind).
  * `counted`: in the in-flight gauge (metrics on); `span` and `context`: its SERVER span and the
- * context to run in, when it is traced. Unsampled requests share one constant, so only a sampled
- * request allocates.
+ * context to run in, when it has one (sampled, or continuing an inbound `traceparent`). A request
+ * without a span keeps the shared COUNTED (metrics on) or nothing: it allocates nothing here.
  */
 interface Observed {
   readonly counted: boolean;
@@ -72,15 +72,16 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
   app.decorateRequest(kObserved, null);
 
   app.addHook('onRequest', (request: ObservedRequest, _reply, done) => {
-    if (metrics) metrics.http.requestStarted();
+    if (metrics) {
+      metrics.http.requestStarted();
+      // Before the span: if starting it threw, the error reply's onResponse still counts it out.
+      request[kObserved] = COUNTED;
+    }
     const observed = traced ? startRequestSpan(request, metrics !== undefined) : undefined;
     if (observed) {
       request[kObserved] = observed;
       context.with(observed.context!, done);
-    } else {
-      if (metrics) request[kObserved] = COUNTED;
-      done();
-    }
+    } else done();
   });
 
   app.addHook('onResponse', (request: ObservedRequest, reply, done) => {

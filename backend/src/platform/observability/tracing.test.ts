@@ -28,8 +28,11 @@ declare module '../queue/types' {
 
 /** Samples every trace unless a test says otherwise. */
 let sampleRoots = true;
+/** Set by a test: the sampler fails, as a broken custom sampler would. */
+let samplerThrows = false;
 const sampler: Sampler = {
   shouldSample: (parentContext) => {
+    if (samplerThrows) throw new Error('sampler failed');
     const parent = trace.getSpanContext(parentContext);
     const sampled = parent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : sampleRoots;
     return {
@@ -204,6 +207,21 @@ describe('tracing (in-memory span exporter)', () => {
     } finally {
       sampleRoots = true;
     }
+  });
+
+  it('counts a request out of the in-flight gauge even when its span could not be started', async () => {
+    samplerThrows = true;
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/_test/probe/broken' });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({ error: { code: 'INTERNAL' } });
+    } finally {
+      samplerThrows = false;
+    }
+    const scrape = await t.app.inject({ url: '/metrics' });
+    expect(scrape.statusCode).toBe(200);
+    // The scrape itself is the one request in flight.
+    expect(scrape.body).toMatch(/^hanger_http_requests_in_flight 1$/m);
   });
 
   it('gives two requests two different traces', async () => {
