@@ -318,10 +318,10 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
- * A hex id (trace or span) as its bytes, with its length, each character mapped as the SDK maps it
- * (a link's id is not checked). One loop over a table: checking the id with a regular expression
- * and then calling Buffer's native hex decoder cost a third of writing a server span (CPU
- * profile, session 11).
+ * A hex id (trace or span) as its bytes, with its length: every character mapped as the SDK's
+ * `hexToBinary` maps it, whatever it is (the SDK checks no id it writes). One loop over a table:
+ * checking the id with a regular expression and then calling Buffer's native hex decoder cost a
+ * third of writing a server span (CPU profile; docs/benchmarks.md, session 11).
  */
 function writeId(hex: string): void {
   const bytes = hex.length >>> 1;
