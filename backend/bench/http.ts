@@ -17,16 +17,16 @@
  *       itself, before any span (why tracing carries its context on promise hooks, ADR 0007).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
- * reported: the machines are shared and noisy. Then ROUNDS more times with A and B loaded at once,
- * for the CPU each spends per request under the same conditions (the steadiest figure here). The application with metrics and tracing off and
+ * reported: the machines are shared and noisy. The application with metrics and tracing off and
  * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
  * can stay slow or fast for its whole life, and one process per side let that decide a whole
  * comparison (rounds a multiple of forks use each fork equally). Every server and route measured
- * is first loaded for --warmup seconds, until the JIT has settled. Load: wrk from Debian
- * (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5 --duration 5
- * --connections 50 --forks 3 --warmup 5, --only b,b3 (the comparisons to run, by name; default
- * all), and --runtime services to boot the servers on Postgres + Redis as production does
- * (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded runtime.
+ * is first loaded for --warmup seconds, for the JIT to compile what the requests take. Load: wrk
+ * from Debian (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5
+ * --duration 5 --connections 50 --forks 3 --warmup 5, --only b,b3 (the comparisons to run, by
+ * name; default all), and --runtime services to boot the servers on Postgres + Redis as
+ * production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded
+ * runtime.
  *
  * /healthz is exempt from rate limiting, logs at debug and is not traced (probes are most of the
  * traffic and none of the insight), so /api/v1/_bench/ping — same body, no exemptions, one info log
@@ -223,7 +223,7 @@ async function main() {
   const forks = Number(opts.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new Error('--forks: a whole number from 1');
   const warmup = Number(opts.warmup);
-  if (!(warmup > 0)) throw new Error('--warmup: seconds, more than 0');
+  if (!Number.isInteger(warmup) || warmup < 1) throw new Error('--warmup: whole seconds, from 1');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
@@ -426,10 +426,10 @@ async function main() {
     const unknown = only?.filter((name) => !comparisons.some((c) => c.name === name));
     if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
-    // Warm-up: every server and route the selected comparisons load, before any is measured, until
-    // the JIT has settled on the code the requests take (a traced server has more of it: callgrind
+    // Warm-up: every server and route the selected comparisons load, before any is measured, for
+    // the JIT to compile the code the requests take (a traced server has more of it: callgrind
     // counted its overhead at 7.9 % of a ping request's instructions after 10,000 requests and
-    // 7.2 % after 40,000, docs/benchmarks.md, session 11). Connection pools fill in the same time.
+    // 7.2 % after 40,000; docs/benchmarks.md, session 11). Connection pools fill in the same time.
     const loaded = new Set(
       selected.flatMap((c) =>
         Array.from({ length: forks }, (_, round) => [c.a(round), c.b(round)]).flat(),
@@ -462,20 +462,8 @@ async function main() {
       const paired = median(a.map((s, i) => b[i]!.rps / s.rps)) * 100;
       const aCpu = median(a.map((s) => s.cpuUs!));
       const bCpu = median(b.map((s) => s.cpuUs!));
-      // Then the same rounds with A and B loaded at the same time, one wrk each: whatever the
-      // machine does during a round, it does to both, so the CPU each spends per request compares
-      // the two under the same conditions. Their throughputs are not compared (the scheduler
-      // splits the cores between them as it likes); their CPU per request is.
-      const together: number[] = [];
-      for (let i = 0; i < rounds; i++) {
-        const [sa, sb] = await Promise.all([measure(c.a(i)), measure(c.b(i))]);
-        together.push(sa.cpuUs! / sb.cpuUs!);
-        process.stderr.write(
-          `${c.name} together ${i + 1}: A ${sa.rps.toFixed(0)} req/s ${sa.cpuUs!.toFixed(1)} µs CPU | B ${sb.rps.toFixed(0)} req/s ${sb.cpuUs!.toFixed(1)} µs CPU\n`,
-        );
-      }
       rows.push(
-        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${(median(together) * 100).toFixed(1)} % | ${c.target} |`,
+        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
       );
     }
     console.log(
@@ -485,11 +473,10 @@ async function main() {
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',
-        'is the bottleneck; less moved by a throttled machine). Together: the median of A/B CPU over',
-        'the same number of rounds with A and B loaded at once, each round under the same conditions.',
+        'is the bottleneck; less moved by a throttled machine).',
         '',
-        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | A µs CPU/req | B µs CPU/req | A/B CPU | A/B CPU together | target |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | A µs CPU/req | B µs CPU/req | A/B CPU | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
       ].join('\n'),
     );
