@@ -5,6 +5,7 @@ import {
   context,
   trace,
   type Attributes,
+  type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -15,10 +16,8 @@ import { activeContext } from './promise-context';
 const OPERATION =
   /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
 
-/** The SQL verb of a query (a bounded label value), `other` for anything else. */
-export function sqlOperation(text: string): string {
-  return OPERATION.exec(text)?.[1]?.toLowerCase() ?? 'other';
-}
+/** The SQL verb a query starts with, as written, if it is one of OPERATION's. */
+const verbOf = (sql: string): string | undefined => OPERATION.exec(sql)?.[1];
 
 type QueryFn = (...args: unknown[]) => unknown;
 
@@ -80,14 +79,19 @@ export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers)
         return original(...args);
       const text = typeof first === 'string' ? first : first?.text;
       const sql = typeof text === 'string' ? text : '';
-      const span = tracer ? startQuerySpan(tracer, sql, connection) : undefined;
+      const parent = tracer ? recordingContext() : undefined;
+      // Matched once, for both the metric's label and a sampled query's span.
+      const verb = metrics || parent ? verbOf(sql) : undefined;
+      const span =
+        tracer && parent ? startQuerySpan(tracer, parent, sql, verb, connection) : undefined;
       const start = metrics ? process.hrtime.bigint() : 0n;
       let ended = false;
       const done = (err?: unknown) => {
         if (ended) return;
         ended = true;
         if (metrics) {
-          metrics.query(sqlOperation(sql), Number(process.hrtime.bigint() - start) / 1e9);
+          const operation = verb?.toLowerCase() ?? 'other'; // a bounded label value
+          metrics.query(operation, Number(process.hrtime.bigint() - start) / 1e9);
         }
         if (span) endQuerySpan(span, err);
       };
@@ -122,22 +126,26 @@ export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers)
   });
 }
 
-/** The SQL verb in upper case, as OpenTelemetry's database conventions name the operation. */
-const operationName = (sql: string) => OPERATION.exec(sql)?.[1]?.toUpperCase();
+/** The active context when its span records (a sampled request or job); otherwise undefined. */
+function recordingContext(): Context | undefined {
+  const active = activeContext();
+  if (active === ROOT_CONTEXT || trace.getSpan(active)?.isRecording() !== true) return undefined;
+  return active;
+}
 
 /**
- * A CLIENT span for a query, named `{verb} {database}` as OpenTelemetry's database semantic
- * conventions ask, when the active span records (a sampled request or job); otherwise undefined.
- * The query's text is its parameterized SQL: values are never recorded.
+ * A CLIENT span for a query under `parent`, named `{verb} {database}` as OpenTelemetry's database
+ * semantic conventions ask, the verb in upper case as they name the operation. The query's text is
+ * its parameterized SQL: values are never recorded.
  */
 function startQuerySpan(
   tracer: Tracer,
+  parent: Context,
   sql: string,
+  verb: string | undefined,
   connection: ConnectionParameters | undefined,
-): Span | undefined {
-  const active = activeContext();
-  if (active === ROOT_CONTEXT || trace.getSpan(active)?.isRecording() !== true) return undefined;
-  const operation = operationName(sql);
+): Span {
+  const operation = verb?.toUpperCase();
   const database = connection?.database;
   const attributes: Attributes = { 'db.system.name': 'postgresql' };
   if (database) attributes['db.namespace'] = database;
@@ -146,7 +154,7 @@ function startQuerySpan(
   if (operation) attributes['db.operation.name'] = operation;
   if (sql) attributes['db.query.text'] = sql;
   const name = [operation, database].filter(Boolean).join(' ') || 'postgresql';
-  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, active);
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
 }
 
 /**

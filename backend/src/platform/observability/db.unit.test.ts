@@ -251,8 +251,10 @@ describe('observePgPool', () => {
       metrics: { query: (operation) => timed.push(operation), observePool: () => {} },
     });
     await inSpan(() => pool.query('select 1'));
+    // The label is the verb in lower case, however the query spells it.
+    await inSpan(() => pool.query('  SELECT 2'));
     await pool.end();
-    expect(timed).toEqual(['select']);
+    expect(timed).toEqual(['select', 'select']);
     expect(exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT)).toEqual([]);
   });
 
