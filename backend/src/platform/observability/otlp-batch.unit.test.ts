@@ -1,6 +1,7 @@
-import { DiagLogLevel, TraceFlags, diag } from '@opentelemetry/api';
+import { DiagLogLevel, TraceFlags, context, diag } from '@opentelemetry/api';
 import {
   ExportResultCode,
+  isTracingSuppressed,
   loggingErrorHandler,
   setGlobalErrorHandler,
   type ExportResult,
@@ -22,6 +23,7 @@ import {
   type BatchConfig,
   type EncodedSpanExporter,
 } from './otlp-batch';
+import { PromiseContextManager } from './promise-context';
 
 const sdkBytes = (spans: ReadableSpan[]) =>
   Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(0));
@@ -104,6 +106,28 @@ describe('EncodingSpanProcessor', () => {
     // Nothing queued: another flush sends nothing.
     await processor.forceFlush();
     expect(exporter.bodies).toHaveLength(1);
+  });
+
+  it('exports with tracing suppressed, as the SDK does, and leaves the caller its context', async () => {
+    const manager = new PromiseContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const suppressed: boolean[] = [];
+      const exporter = new (class extends AnsweringExporter {
+        override exportEncoded(body: Uint8Array, done: (result: ExportResult) => void): void {
+          suppressed.push(isTracingSuppressed(context.active()));
+          super.exportEncoded(body, done);
+        }
+      })();
+      const processor = new EncodingSpanProcessor(exporter, config({}));
+      providerWith(processor).provider.getTracer('hanger').startSpan('one').end();
+      await processor.forceFlush();
+      expect(suppressed).toEqual([true]);
+      expect(isTracingSuppressed(context.active())).toBe(false);
+    } finally {
+      context.disable();
+      manager.disable();
+    }
   });
 
   it('sends a full batch at once and one batch at a time, the rest after the delay', async () => {
