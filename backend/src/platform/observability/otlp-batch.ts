@@ -146,9 +146,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
     }
     if (!batch) return Promise.resolve();
     this.#queued -= batch.count;
-    const taken = batch;
     // As in the SDK, nothing the export does makes spans of its own.
-    return context.with(suppressTracing(context.active()), () => this.#send(taken));
+    return context.with(suppressTracing(context.active()), this.#send, this, batch);
   }
 
   /** Writes the batch's request once its resources are complete, and exports it. */
