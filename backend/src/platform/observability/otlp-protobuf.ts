@@ -15,10 +15,9 @@ import { flags } from './otlp-json-writer.mjs';
  * writing), copies strings one character at a time in three loops, and allocates an array per id.
  * This writes each span once, as it is added to its batch (`EncodedSpans`), with short ASCII
  * strings copied in one loop, longer ones by Buffer's native UTF-8 writer, ids through a table,
- * and the resource and scope parts cached as bytes. Measured, per span: ~10k
- * instructions here (the JSON path packed and cloned for ~7.75k here, then spent ~25k on the
- * worker). A cache of encoded strings, and the native writer for short strings, cost more than
- * they saved (session 8).
+ * and the resource and scope parts cached as bytes. Measured, per span: ~10k instructions here
+ * (the JSON path packed and cloned for ~7.75k here, then spent ~25k on the worker). A cache of
+ * encoded strings, and the native writer for short strings, cost more than they saved (session 8).
  *
  * Lengths: each nested message gets one byte for its length, and is moved up when its length turns
  * out to need more (spans, usually), as the SDK's writer does; protobuf lengths are varints of
