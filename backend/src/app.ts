@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -32,7 +31,7 @@ import { mediaRoutes } from './modules/media';
 import { authPlugin, type SessionResolver } from './platform/auth/plugin';
 import type { AccessTokens } from './platform/auth/tokens';
 import { registerErrorHandling, sendError } from './platform/http/errors';
-import { untracedRedisStore } from './platform/http/rate-limit-store';
+import { rateCounters, rateLimitPlugin } from './platform/http/rate-limit';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
 import { registerRequestLog } from './platform/http/request-log';
@@ -122,17 +121,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       hsts: config.env === 'production',
     },
   });
-  await app.register(rateLimit, {
-    global: true,
+  await app.register(rateLimitPlugin, {
     max: config.rateLimit.max,
-    timeWindow: config.rateLimit.windowMs,
-    keyGenerator: (request) => request.ip ?? 'unknown',
-    // On Redis, its round trip runs outside the request's trace (rate-limit-store.ts).
-    ...(adapters.redis
-      ? {
-          store: untracedRedisStore(adapters.redis, `${config.redis?.prefix ?? 'hanger'}:rl:`),
-        }
-      : {}),
+    windowMs: config.rateLimit.windowMs,
+    ...rateCounters(adapters.redis, `${config.redis?.prefix ?? 'hanger'}:rl:`, deps.log),
   });
   await app.register(swagger, {
     openapi: {
