@@ -83,6 +83,8 @@ describe('configuration', () => {
       { ...TRACING, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' },
       'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
     ],
+    [{ TRUST_PROXY: 'loopback,example.com' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/8/1' }, 'TRUST_PROXY'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -92,5 +94,14 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(variable);
+  });
+
+  it('reads TRUST_PROXY as off, every hop, or a list of proxies to believe', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(
+      loadConfig({ TRUST_PROXY: ' loopback, uniquelocal ,10.1.0.0/16, fd00::1 ' }).trustProxy,
+    ).toBe('loopback,uniquelocal,10.1.0.0/16,fd00::1');
   });
 });

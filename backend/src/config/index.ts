@@ -1,7 +1,40 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Whose X-Forwarded-* headers to believe. `false` (the default): nobody's, the client is the
+ * socket's peer. A comma-separated list of addresses, CIDR ranges and proxy-addr's names
+ * (`loopback`, `linklocal`, `uniquelocal` = the private ranges): the client is the first address,
+ * read from the right of X-Forwarded-For, that is not one of them, so whatever a client writes in
+ * the header itself is ignored. `true`: every hop, the leftmost address; only safe behind a proxy
+ * that overwrites X-Forwarded-For, since a client can write that address (and so pick its own
+ * rate-limit key).
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): boolean | string => {
+    if (v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true' || v === '1') return true;
+    const entries = v.split(',').map((e) => e.trim());
+    for (const entry of entries) {
+      const [address = '', bits, extra] = entry.split('/');
+      const range = bits === undefined || (/^\d{1,3}$/.test(bits) && extra === undefined);
+      if (!PROXY_RANGE_NAMES.has(entry) && !(isIP(address) && range)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${entry} is not an address, a CIDR range, loopback, linklocal or uniquelocal`,
+        });
+        return z.NEVER;
+      }
+    }
+    return entries.join(',');
+  });
 
 const optionalString = z
   .string()
@@ -28,7 +61,7 @@ const envSchema = z.object({
   /** Public origin the browser uses (links in mail, presigned local-disk URLs, CORS/Origin checks). */
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -95,7 +128,8 @@ export interface Config {
   dataDir: string;
   publicUrl: string;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: see TRUST_PROXY. */
+  trustProxy: boolean | string;
   runtime: 'embedded' | 'services';
   database:
     | { kind: 'pglite'; dataDir: string | undefined }

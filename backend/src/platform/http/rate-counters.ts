@@ -9,20 +9,32 @@ import type { Redis } from 'ioredis';
  */
 
 /**
- * A hit's answer: the hits in the key's window so far (this one included) and the milliseconds
- * until the window ends; or the error that kept the counter from answering.
+ * A hit's answer from a counter that asks its store: the hits in the key's window so far (this one
+ * included) and the milliseconds until the window ends; or the error that kept it from answering.
  */
 export type HitAnswer = (err: Error | null, count: number, resetMs: number) => void;
 
-export interface RateCounter {
+/** A counter that answers at once, from counts this process holds. */
+export interface LocalRateCounter {
+  readonly immediate: true;
   /**
-   * Counts one hit on `key`. Answers through `answer`, synchronously when the counter can (the
-   * in-memory and shared counters always do), otherwise once its store has answered.
+   * Counts one hit on `key` (a window of `windowMs`, a limit of `max`) and returns the hits in its
+   * window so far, this one included; `resetMs` is then the milliseconds until that window ends.
    */
-  hit(key: string, windowMs: number, answer: HitAnswer): void;
-  /** Stops background work (the shared counter's sync). */
+  count(key: string, windowMs: number, max: number): number;
+  readonly resetMs: number;
+  /** Stops background work (the shared counter sends what it has first). */
   close(): void;
 }
+
+/** A counter that asks its store on every hit. */
+export interface RemoteRateCounter {
+  readonly immediate: false;
+  hit(key: string, windowMs: number, answer: HitAnswer): void;
+  close(): void;
+}
+
+export type RateCounter = LocalRateCounter | RemoteRateCounter;
 
 interface Window {
   count: number;
@@ -32,15 +44,19 @@ interface Window {
 /** What a counter reads the time from (tests move it by hand). */
 export type Clock = () => number;
 
-/** Most keys a local counter keeps: past it, the oldest window goes first. */
+/** Most keys a local counter keeps: past it, the key whose window began first goes. */
 const MAX_KEYS = 100_000;
 
 /**
  * Exact counts in this process: the embedded runtime's counter, a single process being the whole
- * API. Windows end on their own; a full map drops its oldest key (a key seen again starts a new
- * window, so an attacker cycling through addresses cannot grow memory without bound).
+ * API. The map is kept in the order windows began (a key whose window ends is moved to the back
+ * when it starts a new one), so ended windows are dropped from its front, and a full map drops its
+ * first key, in constant time: an attacker cycling through addresses costs memory up to the cap
+ * and no more.
  */
-export class MemoryRateCounter implements RateCounter {
+export class MemoryRateCounter implements LocalRateCounter {
+  readonly immediate = true;
+  resetMs = 0;
   readonly #windows = new Map<string, Window>();
 
   constructor(
@@ -48,26 +64,33 @@ export class MemoryRateCounter implements RateCounter {
     private readonly maxKeys = MAX_KEYS,
   ) {}
 
-  hit(key: string, windowMs: number, answer: HitAnswer): void {
+  count(key: string, windowMs: number): number {
     const now = this.now();
     let w = this.#windows.get(key);
-    if (w === undefined || w.resetAt <= now) {
-      if (w !== undefined)
-        this.#windows.delete(key); // re-inserted last: the map is by age
-      else if (this.#windows.size >= this.maxKeys) this.#evict(now);
+    if (w === undefined) {
+      if (this.#windows.size >= this.maxKeys) this.#makeRoom(now);
       w = { count: 0, resetAt: now + windowMs };
       this.#windows.set(key, w);
+    } else if (w.resetAt <= now) {
+      this.#windows.delete(key); // to the back: a new window
+      this.#windows.set(key, w);
+      w.count = 0;
+      w.resetAt = now + windowMs;
     }
     w.count++;
-    answer(null, w.count, w.resetAt - now);
+    this.resetMs = w.resetAt - now;
+    return w.count;
   }
 
-  /** Ended windows first; if none had ended, the oldest one. */
-  #evict(now: number) {
-    for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
+  /** Ended windows at the front go; if none had ended, the first. */
+  #makeRoom(now: number) {
+    for (const [key, w] of this.#windows) {
+      if (w.resetAt > now) break;
+      this.#windows.delete(key);
+    }
     if (this.#windows.size >= this.maxKeys) {
-      const oldest = this.#windows.keys().next();
-      if (!oldest.done) this.#windows.delete(oldest.value);
+      const first = this.#windows.keys().next();
+      if (!first.done) this.#windows.delete(first.value);
     }
   }
 
@@ -115,7 +138,8 @@ function withHitCommand(redis: Redis): RateRedis {
  * in the root context: it makes no span (the ioredis instrumentation asks for a parent), being
  * the same on every request it guards (docs/observability.md, "What is not traced").
  */
-export class RedisRateCounter implements RateCounter {
+export class RedisRateCounter implements RemoteRateCounter {
+  readonly immediate = false;
   readonly #redis: RateRedis;
 
   constructor(
@@ -139,6 +163,7 @@ export class RedisRateCounter implements RateCounter {
 
 /** A key's window as one process knows it between syncs. */
 interface SharedWindow {
+  readonly key: string;
   /** The window's count in Redis at the last sync (every process's hits). */
   known: number;
   /** This process's hits sent in the sync under way, not yet in `known`. */
@@ -150,11 +175,18 @@ interface SharedWindow {
   windowMs: number;
   /** Which of the key's windows this is here: a sync's answer for an earlier one is dropped. */
   generation: number;
+  /** Whether a sync has answered for this window yet (until then `known` is only a guess). */
+  synced: boolean;
+  /** Whether it is in the list of windows with hits to send. */
+  dirty: boolean;
 }
 
 /** What the shared counter needs of Redis: the hit script, for many keys in one round trip. */
 export interface HitBatchStore {
-  /** Adds `hits[i]` hits to `keys[i]` (a window of `windowMs[i]`); answers each key's state. */
+  /**
+   * Adds `hits[i]` hits to `keys[i]` (a window of `windowMs[i]`); answers each key's state, or
+   * the error of that key's command, or an error for the whole batch.
+   */
   addHits(
     keys: string[],
     hits: number[],
@@ -179,7 +211,7 @@ export function redisHitBatchStore(redis: Redis, prefix: string): HitBatchStore 
           if (err || !res) return reply(err ?? new Error('rate limit: empty reply'));
           reply(
             null,
-            res.map(([e, v]) => (e ? e : (v as [number, number]))),
+            res.map(([e, v]) => e ?? (v as [number, number])),
           );
         });
       });
@@ -201,19 +233,28 @@ export interface SharedRateCounterOptions {
 }
 
 /**
- * Counts shared by every API process, without a round trip per request: each process counts its
- * own hits locally and, every `syncMs`, adds them to Redis in one pipelined round trip, learning
- * the window's total (every process's hits) in the answer. A hit is judged on the last known total
- * plus this process's hits since, so it is answered at once.
+ * Counts shared by every API process, without a round trip per request (ADR 0011): each process
+ * counts its own hits and answers at once from the window's total at its last sync plus its own
+ * hits since. It sends its hits to Redis in one pipelined round trip (the hit script, with the
+ * number of hits) and learns each window's total, every process's hits, from the answer:
  *
- * What that costs in accuracy (ADR 0011): between two syncs, each process knows only its own new
- * hits, so a client spreading requests over N processes can get up to N − 1 syncs' worth of its own
- * hits past the limit (at 100 ms and 600 a minute, a burst's first fraction of a second). A single
- * process never lets more than `max` through. If Redis fails, hits stay counted here and are sent
- * with the next sync that works: the limit holds per process meanwhile, and no request fails.
+ * - at once (the next turn of the event loop) for a window no sync has answered for yet, and for
+ *   one whose unsent hits reach a sixteenth of what the limit leaves, while under the limit and
+ *   while syncs work: a round of syncs across N processes admits about N/16 of what was left, so
+ *   up to 16 processes a burst gets past the limit only by what arrives within a round trip (ADR
+ *   0011 has the rest); a single process never lets more than `max` through;
+ * - otherwise every `syncMs`, while there are hits to send.
+ *
+ * One sync at a time. If Redis fails, hits stay counted here and go with the next sync that works
+ * (a reply lost after Redis ran the script counts those hits twice: the error is on the strict
+ * side); meanwhile each process still enforces the limit on its own hits, and no request fails.
  */
-export class SharedRateCounter implements RateCounter {
+export class SharedRateCounter implements LocalRateCounter {
+  readonly immediate = true;
+  resetMs = 0;
   readonly #windows = new Map<string, SharedWindow>();
+  /** Windows with hits to send, each once (`dirty`). */
+  #dirty: SharedWindow[] = [];
   readonly #store: HitBatchStore;
   readonly #syncMs: number;
   readonly #now: Clock;
@@ -221,7 +262,10 @@ export class SharedRateCounter implements RateCounter {
   readonly #onSyncError: (err: Error) => void;
   readonly #onSyncRecovered: () => void;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   #syncing = false;
+  /** A sync was asked for at once while one was under way: another goes when it answers. */
+  #again = false;
   #failing = false;
   #closed = false;
 
@@ -234,27 +278,49 @@ export class SharedRateCounter implements RateCounter {
     this.#onSyncRecovered = options.onSyncRecovered ?? noop;
   }
 
-  hit(key: string, windowMs: number, answer: HitAnswer): void {
+  count(key: string, windowMs: number, max: number): number {
     const now = this.#now();
     let w = this.#windows.get(key);
     if (w === undefined) {
-      if (this.#windows.size >= this.#maxKeys) this.#evict(now);
-      w = { known: 0, sending: 0, pending: 0, resetAt: now + windowMs, windowMs, generation: 0 };
+      if (this.#windows.size >= this.#maxKeys) this.#makeRoom(now);
+      w = {
+        key,
+        known: 0,
+        sending: 0,
+        pending: 0,
+        resetAt: now + windowMs,
+        windowMs,
+        generation: 0,
+        synced: false,
+        dirty: false,
+      };
       this.#windows.set(key, w);
     } else if (w.resetAt <= now) {
-      // The window has ended: a new one, whose total the next sync tells. Hits of the old one not
-      // yet counted in Redis are dropped with it (they would count against the new window), and
-      // so is the answer of a sync under way.
+      // The window has ended: a new one, at the back of the map, whose total a sync will tell.
+      // Hits of the old one not yet counted in Redis are dropped with it (they would count
+      // against the new window), and so is the answer of a sync under way.
+      this.#windows.delete(key);
+      this.#windows.set(key, w);
       w.known = 0;
       w.sending = 0;
       w.pending = 0;
-      w.generation++;
       w.resetAt = now + windowMs;
       w.windowMs = windowMs;
+      w.generation++;
+      w.synced = false;
     }
     w.pending++;
-    if (this.#timer === undefined && !this.#closed) this.#schedule();
-    answer(null, w.known + w.sending + w.pending, w.resetAt - now);
+    if (!w.dirty) {
+      w.dirty = true;
+      this.#dirty.push(w);
+    }
+    const count = w.known + w.sending + w.pending;
+    // While syncs fail, only the timer retries (not one attempt per turn of the event loop).
+    if (count <= max && !this.#failing && (!w.synced || w.pending * 16 >= max - w.known)) {
+      this.#syncSoon();
+    } else if (this.#timer === undefined && !this.#closed) this.#schedule();
+    this.resetMs = w.resetAt - now;
+    return count;
   }
 
   #schedule() {
@@ -265,22 +331,39 @@ export class SharedRateCounter implements RateCounter {
     this.#timer.unref();
   }
 
+  /** A sync on the next turn of the event loop (hits of this turn go with it). */
+  #syncSoon() {
+    if (this.#closed) return;
+    if (this.#syncing) {
+      this.#again = true;
+      return;
+    }
+    if (this.#immediate !== undefined) return;
+    this.#immediate = setImmediate(() => {
+      this.#immediate = undefined;
+      this.sync();
+    });
+    this.#immediate.unref();
+  }
+
   /** Sends the hits not yet sent and learns each window's total; one sync at a time. */
   sync(): void {
     if (this.#syncing) return;
+    const now = this.#now();
     const keys: string[] = [];
     const hits: number[] = [];
     const windows: number[] = [];
     const sent: SharedWindow[] = [];
     const generations: number[] = [];
-    const now = this.#now();
-    for (const [key, w] of this.#windows) {
-      if (w.pending === 0) continue;
-      if (w.resetAt <= now) {
-        w.pending = 0; // its window ended before these could be sent (Redis down): dropped
+    for (const w of this.#dirty) {
+      w.dirty = false;
+      // Dropped from the map to make room, or its window ended before these could be sent (Redis
+      // down): not sent.
+      if (this.#windows.get(w.key) !== w || w.resetAt <= now || w.pending === 0) {
+        w.pending = 0;
         continue;
       }
-      keys.push(key);
+      keys.push(w.key);
       hits.push(w.pending);
       windows.push(w.windowMs);
       sent.push(w);
@@ -288,68 +371,84 @@ export class SharedRateCounter implements RateCounter {
       w.sending = w.pending;
       w.pending = 0;
     }
+    this.#dirty = [];
     if (sent.length === 0) {
       this.#sweep(now);
       return;
     }
     this.#syncing = true;
-    const startedAt = now;
     this.#store.addHits(keys, hits, windows, (err, results) => {
       this.#syncing = false;
-      let failed: Error | undefined = err ?? undefined;
+      const now = this.#now();
+      let failure: Error | undefined;
       for (let i = 0; i < sent.length; i++) {
         const w = sent[i]!;
-        const result = results?.[i];
         if (w.generation !== generations[i]) continue; // its window ended here meanwhile
-        if (failed || result === undefined || result instanceof Error) {
+        const result = err ? err : (results?.[i] ?? new Error('rate limit: no reply'));
+        if (result instanceof Error) {
           // Not counted in Redis: sent again with the next sync.
-          failed ??= result instanceof Error ? result : new Error('rate limit: no reply');
+          failure ??= result;
           w.pending += w.sending;
           w.sending = 0;
+          if (!w.dirty) {
+            w.dirty = true;
+            this.#dirty.push(w);
+          }
           continue;
         }
         const [count, ttl] = result;
         w.sending = 0;
         w.known = count;
-        // Redis's window, which another process may have started: it decides when this one ends.
-        w.resetAt = startedAt + ttl;
+        w.synced = true;
+        // Redis's window, which another process may have started: it decides when this one ends
+        // (from the answer's arrival: if anything, a little late, on the strict side).
+        w.resetAt = now + ttl;
       }
-      this.#sweep(this.#now());
-      if (failed) {
-        if (!this.#failing) this.#onSyncError(failed);
-        this.#failing = true;
-      } else if (this.#failing) {
-        this.#failing = false;
-        this.#onSyncRecovered();
+      this.#sweep(now);
+      if (!this.#closed) {
+        if (failure) {
+          if (!this.#failing) this.#onSyncError(failure);
+          this.#failing = true;
+        } else if (this.#failing) {
+          this.#failing = false;
+          this.#onSyncRecovered();
+        }
       }
-      if (this.#hasPending() && this.#timer === undefined && !this.#closed) this.#schedule();
+      const again = this.#again;
+      this.#again = false;
+      if (this.#dirty.length === 0 || this.#closed) return;
+      // After a failure, the timer's pace, not a retry per turn of the event loop.
+      if (again && !failure) this.#syncSoon();
+      else if (this.#timer === undefined) this.#schedule();
     });
   }
 
-  #hasPending(): boolean {
-    for (const w of this.#windows.values()) if (w.pending > 0) return true;
-    return false;
-  }
-
-  /** Forgets ended windows with nothing left to send. */
+  /** Forgets ended windows with nothing in flight, from the front (the oldest windows). */
   #sweep(now: number) {
     for (const [key, w] of this.#windows) {
-      if (w.resetAt <= now && w.pending === 0 && w.sending === 0) this.#windows.delete(key);
+      if (w.resetAt > now || w.pending !== 0 || w.sending !== 0) break;
+      this.#windows.delete(key);
     }
   }
 
-  #evict(now: number) {
+  /** Ended windows at the front go; if none had ended, the first (its unsent hits with it). */
+  #makeRoom(now: number) {
     this.#sweep(now);
     if (this.#windows.size >= this.#maxKeys) {
-      const oldest = this.#windows.keys().next();
-      if (!oldest.done) this.#windows.delete(oldest.value);
+      const first = this.#windows.keys().next();
+      if (!first.done) this.#windows.delete(first.value);
     }
   }
 
+  /** Sends what it has (best effort) and stops. */
   close(): void {
+    if (this.#closed) return;
+    this.sync();
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#timer = undefined;
+    this.#immediate = undefined;
   }
 
   /** Keys held (tests). */

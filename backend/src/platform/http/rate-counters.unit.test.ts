@@ -1,32 +1,32 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   MemoryRateCounter,
   SharedRateCounter,
   type HitBatchStore,
-  type RateCounter,
+  type LocalRateCounter,
 } from './rate-counters';
 
-/** One hit, answered synchronously (these counters always answer at once). */
-function hit(counter: RateCounter, key: string, windowMs = 60_000) {
-  let answer: { err: Error | null; count: number; resetMs: number } | undefined;
-  counter.hit(key, windowMs, (err, count, resetMs) => (answer = { err, count, resetMs }));
-  if (!answer) throw new Error('not answered synchronously');
-  return answer;
+const BIG = 1_000_000;
+
+/** One hit: the count and when its window ends, as the limiter reads them. */
+function hit(counter: LocalRateCounter, key: string, windowMs = 60_000, max = BIG) {
+  const count = counter.count(key, windowMs, max);
+  return { count, resetMs: counter.resetMs };
 }
 
 describe('MemoryRateCounter', () => {
   it('counts hits per key in a fixed window that starts at the first hit', () => {
     let now = 1_000;
     const counter = new MemoryRateCounter(() => now);
-    expect(hit(counter, 'a', 10_000)).toEqual({ err: null, count: 1, resetMs: 10_000 });
+    expect(hit(counter, 'a', 10_000)).toEqual({ count: 1, resetMs: 10_000 });
     now += 4_000;
-    expect(hit(counter, 'a', 10_000)).toEqual({ err: null, count: 2, resetMs: 6_000 });
-    expect(hit(counter, 'b', 10_000)).toMatchObject({ count: 1, resetMs: 10_000 });
+    expect(hit(counter, 'a', 10_000)).toEqual({ count: 2, resetMs: 6_000 });
+    expect(hit(counter, 'b', 10_000)).toEqual({ count: 1, resetMs: 10_000 });
     now += 6_000; // the window of `a` has ended
-    expect(hit(counter, 'a', 10_000)).toEqual({ err: null, count: 1, resetMs: 10_000 });
+    expect(hit(counter, 'a', 10_000)).toEqual({ count: 1, resetMs: 10_000 });
   });
 
-  it('keeps at most maxKeys, dropping ended windows first, then the oldest', () => {
+  it('keeps at most maxKeys: ended windows go first, else the window that began first', () => {
     let now = 0;
     const counter = new MemoryRateCounter(() => now, 3);
     hit(counter, 'short', 1_000);
@@ -36,7 +36,7 @@ describe('MemoryRateCounter', () => {
     hit(counter, 'k3');
     expect(counter.size).toBe(3);
     expect(hit(counter, 'k1').count).toBe(2); // kept: the ended `short` went instead
-    hit(counter, 'k4'); // none has ended: the oldest key, k1, goes
+    hit(counter, 'k4'); // none has ended: k1, whose window began first, goes
     expect(counter.size).toBe(3);
     expect(hit(counter, 'k1').count).toBe(1); // a new window (and k2 went for it)
     expect(hit(counter, 'k3').count).toBe(2);
@@ -46,24 +46,26 @@ describe('MemoryRateCounter', () => {
 
 /**
  * The hit script's semantics (rate-counters.ts HIT_SCRIPT) over a map, shared by the counters of
- * several "processes"; replies wait in `queue` until the test delivers them, as a socket's would.
+ * several "processes". Scripts run when sent; replies wait in `queue` until the test delivers
+ * them, as a socket's would.
  */
 function fakeRedis(clock: () => number) {
   const keys = new Map<string, { count: number; expiresAt: number }>();
   const queue: (() => void)[] = [];
   const calls: { keys: string[]; hits: number[] }[] = [];
-  let failNext = 0;
+  let failBatches = 0;
+  const failKeys = new Set<string>();
   const store: HitBatchStore = {
     addHits(ks, hits, windowMs, reply) {
       calls.push({ keys: [...ks], hits: [...hits] });
-      if (failNext > 0) {
-        failNext--;
+      if (failBatches > 0) {
+        failBatches--;
         queue.push(() => reply(new Error('connection lost')));
         return;
       }
-      // Applied when sent (Redis runs the script then); answered when the test delivers it.
       const now = clock();
-      const results = ks.map((k, i): [number, number] => {
+      const results = ks.map((k, i): [number, number] | Error => {
+        if (failKeys.has(k)) return new Error(`WRONGTYPE ${k}`);
         let e = keys.get(k);
         if (!e || e.expiresAt <= now) {
           e = { count: 0, expiresAt: now + windowMs[i]! };
@@ -79,7 +81,8 @@ function fakeRedis(clock: () => number) {
     store,
     calls,
     count: (k: string) => keys.get(k)?.count ?? 0,
-    failNext: (n: number) => (failNext = n),
+    failBatches: (n: number) => (failBatches = n),
+    failKeys,
     deliver() {
       while (queue.length) queue.shift()!();
     },
@@ -87,42 +90,87 @@ function fakeRedis(clock: () => number) {
 }
 
 describe('SharedRateCounter', () => {
+  // Its syncs run from setImmediate and setTimeout: the tests run them by hand.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+  });
   afterEach(() => vi.useRealTimers());
 
-  it('answers each hit at once from its own counts, never letting one process past max', () => {
+  const settle = (redis: ReturnType<typeof fakeRedis>) => {
+    vi.advanceTimersByTime(0); // pending immediates
+    redis.deliver();
+  };
+
+  it('answers each hit at once from its own counts, with no round trip per hit', () => {
     const redis = fakeRedis(() => 0);
     const counter = new SharedRateCounter({ store: redis.store, now: () => 0 });
-    const counts = Array.from({ length: 5 }, () => hit(counter, 'ip').count);
+    const counts = Array.from({ length: 5 }, () => hit(counter, 'ip', 60_000, 3).count);
+    // One process alone never lets more than max through: the fourth hit counts 4 > 3.
     expect(counts).toEqual([1, 2, 3, 4, 5]);
-    expect(redis.calls).toEqual([]); // nothing sent yet: no round trip per hit
+    expect(redis.calls).toEqual([]); // all answered before anything was sent
+    settle(redis);
+    // A new window is synced on the next turn of the event loop, with every hit of this turn.
+    expect(redis.calls).toEqual([{ keys: ['ip'], hits: [5] }]);
     counter.close();
   });
 
   it('sends its hits in one batch per sync and learns the other processes’ counts', () => {
-    const now = 0;
-    const redis = fakeRedis(() => now);
-    const a = new SharedRateCounter({ store: redis.store, now: () => now });
-    const b = new SharedRateCounter({ store: redis.store, now: () => now });
+    const redis = fakeRedis(() => 0);
+    const a = new SharedRateCounter({ store: redis.store, now: () => 0 });
+    const b = new SharedRateCounter({ store: redis.store, now: () => 0 });
     for (let i = 0; i < 3; i++) hit(a, 'ip1');
     hit(a, 'ip2');
     for (let i = 0; i < 4; i++) hit(b, 'ip1');
-
-    a.sync();
-    expect(redis.calls).toEqual([{ keys: ['ip1', 'ip2'], hits: [3, 1] }]);
-    // A hit while the sync is under way counts what was sent as well.
+    vi.advanceTimersByTime(0);
+    expect(redis.calls).toEqual([
+      { keys: ['ip1', 'ip2'], hits: [3, 1] },
+      { keys: ['ip1'], hits: [4] },
+    ]);
+    // A hit while a sync is under way counts what was sent as well.
     expect(hit(a, 'ip1').count).toBe(4);
     redis.deliver();
-    b.sync();
-    redis.deliver();
-    expect(redis.count('ip1')).toBe(7); // a's first 3 and b's 4: each hit sent once
-    // b learnt a's 3; a still knows only its own until its next sync.
+    expect(redis.count('ip1')).toBe(7); // each hit sent once
+    // Each learnt the other's hits from its own sync's answer (b's ran after a's in Redis).
     expect(hit(b, 'ip1').count).toBe(8);
-    a.sync(); // sends a's fourth
-    redis.deliver();
-    expect(redis.count('ip1')).toBe(8);
-    expect(hit(a, 'ip1').count).toBe(9); // 8 in Redis, and this one
+    // a: 3 in Redis when its sync ran, the hit made during it, and this one.
+    expect(hit(a, 'ip1').count).toBe(5);
     a.close();
     b.close();
+  });
+
+  it('syncs at once near the limit, on the timer far from it, and leaves no timer when idle', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0, syncMs: 100 });
+    hit(counter, 'ip', 60_000, 160);
+    settle(redis); // the first sync of the window
+    expect(redis.calls).toHaveLength(1);
+    // Far from the limit (160 left, a sixteenth is 10): nine unsent hits wait for the timer.
+    for (let i = 0; i < 9; i++) hit(counter, 'ip', 60_000, 160);
+    vi.advanceTimersByTime(0);
+    expect(redis.calls).toHaveLength(1);
+    // The tenth reaches a sixteenth of what is left: sent on the next turn.
+    hit(counter, 'ip', 60_000, 160);
+    settle(redis);
+    expect(redis.calls.map((c) => c.hits)).toEqual([[1], [10]]);
+    expect(vi.getTimerCount()).toBe(1); // the timer armed by the first hits, not needed now
+    vi.advanceTimersByTime(100); // fires with nothing to send
+    expect(redis.calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+    counter.close();
+  });
+
+  it('sends hits past the limit on the timer only', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0, syncMs: 100 });
+    for (let i = 0; i < 3; i++) hit(counter, 'ip', 60_000, 2);
+    settle(redis);
+    expect(redis.calls.map((c) => c.hits)).toEqual([[3]]);
+    for (let i = 0; i < 5; i++) expect(hit(counter, 'ip', 60_000, 2).count).toBe(4 + i);
+    vi.advanceTimersByTime(99);
+    expect(redis.calls).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(redis.calls.map((c) => c.hits)).toEqual([[3], [5]]);
+    counter.close();
   });
 
   it('takes the window end from Redis, where another process may have started the window', () => {
@@ -131,44 +179,64 @@ describe('SharedRateCounter', () => {
     const a = new SharedRateCounter({ store: redis.store, now: () => now });
     const b = new SharedRateCounter({ store: redis.store, now: () => now });
     hit(a, 'ip');
-    a.sync();
-    redis.deliver(); // the window in Redis: 0 to 60 s
+    settle(redis); // the window in Redis: 0 to 60 s
     now = 20_000;
     expect(hit(b, 'ip').resetMs).toBe(60_000); // b's own guess, until it syncs
-    b.sync();
-    redis.deliver();
-    expect(hit(b, 'ip')).toMatchObject({ count: 3, resetMs: 40_000 });
+    settle(redis);
+    expect(hit(b, 'ip')).toEqual({ count: 3, resetMs: 40_000 });
     now = 60_000; // the window has ended: counting starts again
-    expect(hit(b, 'ip')).toMatchObject({ count: 1, resetMs: 60_000 });
+    expect(hit(b, 'ip')).toEqual({ count: 1, resetMs: 60_000 });
     a.close();
     b.close();
   });
 
-  it('keeps the hits of a failed sync and sends them with the next, reporting the failure once', () => {
+  it('keeps the hits of a failed sync and sends them later, reporting the failure once', () => {
     const redis = fakeRedis(() => 0);
     const errors: Error[] = [];
     let recovered = 0;
     const counter = new SharedRateCounter({
       store: redis.store,
       now: () => 0,
+      syncMs: 100,
       onSyncError: (err) => errors.push(err),
       onSyncRecovered: () => recovered++,
     });
+    redis.failBatches(2);
     hit(counter, 'ip');
     hit(counter, 'ip');
-    redis.failNext(2);
-    counter.sync();
-    redis.deliver();
+    settle(redis); // fails
     expect(hit(counter, 'ip').count).toBe(3); // still counted here
-    counter.sync();
-    redis.deliver();
+    vi.advanceTimersByTime(100); // retried on the timer's pace, not at once
+    redis.deliver(); // fails again
     expect(errors.map((e) => e.message)).toEqual(['connection lost']); // once per failing stretch
     expect(redis.count('ip')).toBe(0);
-    counter.sync();
+    vi.advanceTimersByTime(100);
     redis.deliver();
     expect(redis.count('ip')).toBe(3); // all three, once each
     expect(recovered).toBe(1);
     expect(hit(counter, 'ip').count).toBe(4);
+    counter.close();
+  });
+
+  it('resends only the keys whose own command failed in a batch', () => {
+    const redis = fakeRedis(() => 0);
+    const errors: Error[] = [];
+    const counter = new SharedRateCounter({
+      store: redis.store,
+      now: () => 0,
+      syncMs: 100,
+      onSyncError: (err) => errors.push(err),
+    });
+    redis.failKeys.add('b');
+    for (const key of ['a', 'b', 'c']) hit(counter, key);
+    settle(redis);
+    expect(errors.map((e) => e.message)).toEqual(['WRONGTYPE b']);
+    expect([redis.count('a'), redis.count('c')]).toEqual([1, 1]);
+    redis.failKeys.clear();
+    vi.advanceTimersByTime(100);
+    redis.deliver();
+    expect(redis.calls.map((c) => c.keys)).toEqual([['a', 'b', 'c'], ['b']]);
+    expect([redis.count('a'), redis.count('b'), redis.count('c')]).toEqual([1, 1, 1]);
     counter.close();
   });
 
@@ -177,34 +245,45 @@ describe('SharedRateCounter', () => {
     const redis = fakeRedis(() => now);
     const counter = new SharedRateCounter({ store: redis.store, now: () => now });
     for (let i = 0; i < 5; i++) hit(counter, 'ip', 1_000);
-    counter.sync();
+    vi.advanceTimersByTime(0); // sent; not answered yet
     now = 1_000; // ended before the answer came
     expect(hit(counter, 'ip', 1_000).count).toBe(1);
     redis.deliver(); // says 5: the old window's count, not applied to the new one
     expect(hit(counter, 'ip', 1_000).count).toBe(2);
+    settle(redis);
     hit(counter, 'other', 1_000);
+    settle(redis);
     now = 5_000;
-    counter.sync(); // sends nothing for ended windows, then sweeps them
-    redis.deliver();
-    expect(counter.size).toBe(0);
+    hit(counter, 'third', 1_000); // its sync sweeps the ended windows before it
+    settle(redis);
+    expect(counter.size).toBe(1);
     counter.close();
   });
 
-  it('syncs on its own every syncMs while there are hits to send, until closed', () => {
-    vi.useFakeTimers();
-    const redis = fakeRedis(() => Date.now());
-    const counter = new SharedRateCounter({ store: redis.store, syncMs: 50 });
-    hit(counter, 'ip');
-    vi.advanceTimersByTime(49);
-    expect(redis.calls).toHaveLength(0);
-    vi.advanceTimersByTime(1);
-    expect(redis.calls).toEqual([{ keys: ['ip'], hits: [1] }]);
-    redis.deliver();
-    vi.advanceTimersByTime(500); // nothing new: no sync
-    expect(redis.calls).toHaveLength(1);
-    hit(counter, 'ip');
+  it('keeps at most maxKeys, dropping the window that began first', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0, maxKeys: 2 });
+    hit(counter, 'k1');
+    hit(counter, 'k2');
+    hit(counter, 'k3'); // k1 goes, its unsent hit with it
+    expect(counter.size).toBe(2);
+    settle(redis);
+    expect(redis.calls.map((c) => c.keys)).toEqual([['k2', 'k3']]);
     counter.close();
-    vi.advanceTimersByTime(500);
-    expect(redis.calls).toHaveLength(1);
+  });
+
+  it('sends what it has when closed, then stops', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0 });
+    hit(counter, 'ip', 60_000, 100);
+    settle(redis);
+    hit(counter, 'ip', 60_000, 100); // waits for the timer
+    counter.close();
+    redis.deliver();
+    expect(redis.count('ip')).toBe(2);
+    hit(counter, 'ip', 60_000, 100);
+    vi.advanceTimersByTime(1_000);
+    expect(redis.calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -1,5 +1,11 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { context } from '@opentelemetry/api';
-import type { FastifyReply, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -55,13 +61,15 @@ export const rateLimitPlugin = fp<RateLimitOptions>(
     app.addHook('onRoute', (route) => {
       const own = route.config?.rateLimit;
       if (own === false) return;
-      if (own !== undefined && !(isCount(own.max) && isCount(own.timeWindow))) {
+      if (own != null && !(isCount(own.max) && isCount(own.timeWindow))) {
         throw new Error(
           `${String(route.method)} ${route.url}: rateLimit needs whole max and timeWindow`,
         );
       }
+      // The key of a route's own counter as @fastify/rate-limit wrote it (METHOD/url-address), so
+      // counts carry over a deploy.
       const check = own
-        ? limiter(own.max, own.timeWindow, `${String(route.method)}${route.url}:`, options.route)
+        ? limiter(own.max, own.timeWindow, `${String(route.method)}${route.url}-`, options.route)
         : limiter(options.max, options.windowMs, '', options.global);
       const hooks = route.onRequest;
       route.onRequest = hooks === undefined ? [check] : [...[hooks].flat(), check];
@@ -76,6 +84,49 @@ export const rateLimitPlugin = fp<RateLimitOptions>(
   { name: 'hanger-rate-limit' },
 );
 
+/**
+ * The client's address as a limit counts it: IPv4 as it is, IPv4 written as IPv6
+ * (`::ffff:a.b.c.d`) as IPv4, and IPv6 by its /64, what one subscriber is given (each address of
+ * it counted apart would give its holder 2^64 limits). A `request.ip` that is no address (a
+ * malformed X-Forwarded-For from a trusted proxy) counts as the connection's peer; none at all
+ * (injectWS) as `unknown`.
+ */
+export function clientKey(request: FastifyRequest): string {
+  const ip = request.ip as string | undefined;
+  const key = ip === undefined ? undefined : addressKey(ip);
+  if (key !== undefined) return key;
+  const peer = request.socket?.remoteAddress;
+  return (peer !== undefined && addressKey(peer)) || 'unknown';
+}
+
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+function addressKey(ip: string): string | undefined {
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return undefined;
+  const mapped = MAPPED_IPV4.exec(ip);
+  return mapped ? mapped[1] : ipv6Prefix64(ip);
+}
+
+/** The first four groups of a valid IPv6 address, in a canonical form: `2001:db8:0:1::/64`. */
+function ipv6Prefix64(ip: string): string {
+  const address = ip.split('%', 1)[0]!.toLowerCase(); // without a zone (`fe80::1%eth0`)
+  const gap = address.indexOf('::');
+  let groups: string[];
+  if (gap === -1) groups = address.split(':');
+  else {
+    const head = gap === 0 ? [] : address.slice(0, gap).split(':');
+    const tail = gap + 2 === address.length ? [] : address.slice(gap + 2).split(':');
+    // A dotted IPv4 ending (`::1.2.3.4`) stands for two groups.
+    const tailGroups = tail.length + (tail.at(-1)?.includes('.') ? 1 : 0);
+    groups = [...head, ...Array<string>(8 - head.length - tailGroups).fill('0'), ...tail];
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n > 0;
 }
@@ -88,22 +139,6 @@ function limiter(
   counter: RateCounter,
 ): onRequestHookHandler {
   const limit = String(max);
-  return function rateLimit(request, reply, done) {
-    // injectWS requests have no address (STACK.md).
-    const key = scope + (request.ip ?? 'unknown');
-    let answered = false;
-    let later = false;
-    const ctx = context.active();
-    counter.hit(key, windowMs, (err, count, resetMs) => {
-      if (answered) return;
-      answered = true;
-      // An answer from a socket's callback runs outside the request's trace: the hooks after
-      // this one go back into it.
-      if (later) context.with(ctx, decide, undefined, reply, done, err, count, resetMs);
-      else decide(reply, done, err, count, resetMs);
-    });
-    later = true;
-  };
 
   function decide(
     reply: FastifyReply,
@@ -125,6 +160,25 @@ function limiter(
       }),
     );
   }
+
+  if (counter.immediate) {
+    // Answered at once: no callback, no promise, nothing allocated for the count.
+    return function rateLimit(request, reply, done) {
+      const count = counter.count(scope + clientKey(request), windowMs, max);
+      decide(reply, done, null, count, counter.resetMs);
+    };
+  }
+  return function rateLimit(request, reply, done) {
+    let answered = false;
+    const ctx = context.active();
+    counter.hit(scope + clientKey(request), windowMs, (err, count, resetMs) => {
+      if (answered) return;
+      answered = true;
+      // The answer comes from a socket's callback, outside the request's trace: the hooks after
+      // this one go back into it.
+      context.with(ctx, decide, undefined, reply, done, err, count, resetMs);
+    });
+  };
 }
 
 /**

@@ -3,20 +3,28 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromiseContextManager } from '../observability/promise-context';
 import { registerErrorHandling } from './errors';
-import { MemoryRateCounter, type HitAnswer, type RateCounter } from './rate-counters';
-import { rateLimitPlugin } from './rate-limit';
+import {
+  MemoryRateCounter,
+  type HitAnswer,
+  type RateCounter,
+  type RemoteRateCounter,
+} from './rate-counters';
+import { clientKey, rateLimitPlugin } from './rate-limit';
 
 /** A counter whose store answers from a later turn of the event loop, as a socket's data would. */
-function laterCounter(fail = false): RateCounter & { keys: string[] } {
+function laterCounter(fail = false): RemoteRateCounter & { keys: string[] } {
   const memory = new MemoryRateCounter();
   const keys: string[] = [];
   return {
+    immediate: false,
     keys,
     hit(key: string, windowMs: number, answer: HitAnswer) {
       keys.push(key);
-      setImmediate(() =>
-        fail ? answer(new Error('connection lost'), 0, 0) : memory.hit(key, windowMs, answer),
-      );
+      setImmediate(() => {
+        if (fail) return answer(new Error('connection lost'), 0, 0);
+        const count = memory.count(key, windowMs);
+        answer(null, count, memory.resetMs);
+      });
     },
     close() {},
   };
@@ -78,7 +86,7 @@ describe('rateLimitPlugin', () => {
     const second = await app.inject({ url: '/own', remoteAddress: '10.0.0.8' });
     expect([first.statusCode, second.statusCode]).toEqual([200, 429]);
     expect(second.headers['retry-after']).toBe('1');
-    expect(route.keys).toEqual(['GET/own:10.0.0.8', 'GET/own:10.0.0.8']);
+    expect(route.keys).toEqual(['GET/own-10.0.0.8', 'GET/own-10.0.0.8']);
     await app.close();
   });
 
@@ -88,6 +96,61 @@ describe('rateLimitPlugin', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json().error.code).toBe('INTERNAL');
     expect(seen).toHaveLength(0);
+    await app.close();
+  });
+
+  it('keys clients by address: IPv4, IPv4 written as IPv6, IPv6 by its /64', async () => {
+    const keys: string[] = [];
+    const app = Fastify({ trustProxy: true });
+    app.get('/', (request) => {
+      keys.push(clientKey(request));
+      return 'ok';
+    });
+    for (const remoteAddress of [
+      '203.0.113.9',
+      '::ffff:203.0.113.9',
+      '2001:db8:0:1:aaaa:bbbb:cccc:dddd',
+      '2001:0db8:0000:0001::1',
+      '2001:db8::1',
+      '::1',
+      'fe80::1%eth0',
+      'garbage',
+    ]) {
+      await app.inject({ url: '/', remoteAddress });
+    }
+    // A forwarded address that is none: the connection's peer (the proxy) instead.
+    await app.inject({
+      url: '/',
+      remoteAddress: '10.0.0.2',
+      headers: { 'x-forwarded-for': '<script>' },
+    });
+    expect(keys).toEqual([
+      '203.0.113.9',
+      '203.0.113.9',
+      '2001:db8:0:1::/64',
+      '2001:db8:0:1::/64',
+      '2001:db8:0:0::/64',
+      '0:0:0:0::/64',
+      'fe80:0:0:0::/64',
+      'unknown',
+      '10.0.0.2',
+    ]);
+    await app.close();
+  });
+
+  it('keys by the first untrusted hop behind trusted proxies, whatever a client forwards itself', async () => {
+    const app = Fastify({ trustProxy: 'loopback,uniquelocal' });
+    app.get('/', (request) => clientKey(request));
+    const keyFor = async (remoteAddress: string, forwarded: string) =>
+      (await app.inject({ url: '/', remoteAddress, headers: { 'x-forwarded-for': forwarded } }))
+        .body;
+    // NGINX (10.0.0.2) appended the address it saw; the client wrote the rest.
+    expect(await keyFor('10.0.0.2', '1.1.1.1, 203.0.113.7')).toBe('203.0.113.7');
+    expect(await keyFor('10.0.0.2', '9.9.9.9, 203.0.113.7')).toBe('203.0.113.7');
+    // Two trusted hops (ingress, then NGINX): still the client.
+    expect(await keyFor('127.0.0.1', '1.1.1.1, 203.0.113.7, 10.0.0.3')).toBe('203.0.113.7');
+    // A client reaching the API directly is not a trusted proxy: its header is ignored.
+    expect(await keyFor('198.51.100.4', '203.0.113.7')).toBe('198.51.100.4');
     await app.close();
   });
 
