@@ -158,7 +158,7 @@ const env = {
   HOST: '127.0.0.1',
   LOG_LEVEL: opts['log-level'],
   PUBLIC_URL: publicUrl,
-  TRUST_PROXY: 'loopback',
+  TRUST_PROXY: 'true',
   APP_SECRET: secrets.appSecret,
   METRICS_TOKEN: secrets.metricsToken,
   DATABASE_URL: dbUrl.toString(),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -18,6 +19,7 @@ interface Topology {
   databaseUrl: string;
   metricsToken: string;
   runDir: string;
+  redisPrefix: string;
 }
 
 async function freePort(): Promise<number> {
@@ -114,6 +116,26 @@ describe('the services topology behind NGINX', () => {
   it('passes an inbound request id through to the API', async () => {
     const res = await get(`${topo.url}/api/v1/healthz`, { 'x-request-id': 'edge-test-42' });
     expect(res.headers.get('x-request-id')).toBe('edge-test-42');
+  });
+
+  it('rate-limits by the address NGINX saw, not one the client forwards', async () => {
+    const res = await get(`${topo.url}/api/v1/openapi.json`, { 'x-forwarded-for': '203.0.113.77' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-ratelimit-limit')).toBeTruthy();
+    // The global limit's count reaches Redis with the API's next sync (a new window: at once).
+    const redis = new Redis('redis://127.0.0.1:6379/0');
+    try {
+      const key = (address: string) => `${topo.redisPrefix}:rl:${address}`;
+      let seen: string | null = null;
+      for (let i = 0; i < 50 && seen === null; i++) {
+        seen = await redis.get(key('127.0.0.1'));
+        if (seen === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(Number(seen)).toBeGreaterThanOrEqual(1);
+      expect(await redis.exists(key('203.0.113.77'))).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('serves /metrics of both instances only with the metrics token', async () => {

@@ -22,7 +22,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
     SERVE_SPA=false \
-    TRUST_PROXY=loopback,uniquelocal \
+    TRUST_PROXY=true \
     NODE_OPTIONS="--enable-source-maps"
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules

@@ -85,6 +85,8 @@ describe('configuration', () => {
     ],
     [{ TRUST_PROXY: 'loopback,example.com' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.0/8/1' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'fd00::/129' }, 'TRUST_PROXY'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -101,7 +103,8 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(
-      loadConfig({ TRUST_PROXY: ' loopback, uniquelocal ,10.1.0.0/16, fd00::1 ' }).trustProxy,
-    ).toBe('loopback,uniquelocal,10.1.0.0/16,fd00::1');
+      loadConfig({ TRUST_PROXY: ' loopback, uniquelocal ,10.1.0.0/16, fd00::/8, fd00::1 ' })
+        .trustProxy,
+    ).toBe('loopback,uniquelocal,10.1.0.0/16,fd00::/8,fd00::1');
   });
 });

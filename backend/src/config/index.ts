@@ -8,12 +8,13 @@ const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /**
  * Whose X-Forwarded-* headers to believe. `false` (the default): nobody's, the client is the
- * socket's peer. A comma-separated list of addresses, CIDR ranges and proxy-addr's names
- * (`loopback`, `linklocal`, `uniquelocal` = the private ranges): the client is the first address,
- * read from the right of X-Forwarded-For, that is not one of them, so whatever a client writes in
- * the header itself is ignored. `true`: every hop, the leftmost address; only safe behind a proxy
- * that overwrites X-Forwarded-For, since a client can write that address (and so pick its own
- * rate-limit key).
+ * socket's peer. `true`: any hop's, the client being the leftmost address of X-Forwarded-For: for
+ * an API reached only through a proxy that sets that header itself (infra/nginx/hanger/proxy.conf,
+ * ingress-nginx by default), since a client can write the leftmost address (and so pick its own
+ * rate-limit key) wherever a proxy appends to the header instead. A comma-separated list of
+ * addresses, CIDR ranges and proxy-addr's names (`loopback`, `linklocal`, `uniquelocal` = the
+ * private ranges): the client is the first address, read from the right, that is not one of them
+ * (behind proxies that append; a client on a listed range is believed on what it forwards).
  */
 const trustProxy = z
   .string()
@@ -24,8 +25,13 @@ const trustProxy = z
     const entries = v.split(',').map((e) => e.trim());
     for (const entry of entries) {
       const [address = '', bits, extra] = entry.split('/');
-      const range = bits === undefined || (/^\d{1,3}$/.test(bits) && extra === undefined);
-      if (!PROXY_RANGE_NAMES.has(entry) && !(isIP(address) && range)) {
+      const family = isIP(address);
+      const range =
+        bits === undefined ||
+        (/^\d{1,3}$/.test(bits) &&
+          extra === undefined &&
+          Number(bits) <= (family === 4 ? 32 : 128));
+      if (!PROXY_RANGE_NAMES.has(entry) && !(family !== 0 && range)) {
         ctx.addIssue({
           code: 'custom',
           message: `${entry} is not an address, a CIDR range, loopback, linklocal or uniquelocal`,

@@ -49,15 +49,16 @@ const MAX_KEYS = 100_000;
 
 /**
  * Exact counts in this process: the embedded runtime's counter, a single process being the whole
- * API. The map is kept in the order windows began (a key whose window ends is moved to the back
- * when it starts a new one), so ended windows are dropped from its front, and a full map drops its
- * first key, in constant time: an attacker cycling through addresses costs memory up to the cap
- * and no more.
+ * API. One map per window length, each kept in the order its windows began (a key whose window
+ * ends is moved to the back when it starts a new one), which is the order they end: ended windows
+ * are dropped from the front, and a full counter drops the first key of the map it adds to, in
+ * constant time. An attacker cycling through addresses costs memory up to the cap and no more.
  */
 export class MemoryRateCounter implements LocalRateCounter {
   readonly immediate = true;
   resetMs = 0;
-  readonly #windows = new Map<string, Window>();
+  readonly #byWindow = new Map<number, Map<string, Window>>();
+  #size = 0;
 
   constructor(
     private readonly now: Clock = Date.now,
@@ -66,14 +67,17 @@ export class MemoryRateCounter implements LocalRateCounter {
 
   count(key: string, windowMs: number): number {
     const now = this.now();
-    let w = this.#windows.get(key);
+    let windows = this.#byWindow.get(windowMs);
+    if (windows === undefined) this.#byWindow.set(windowMs, (windows = new Map<string, Window>()));
+    let w = windows.get(key);
     if (w === undefined) {
-      if (this.#windows.size >= this.maxKeys) this.#makeRoom(now);
+      if (this.#size >= this.maxKeys) this.#makeRoom(windows, now);
       w = { count: 0, resetAt: now + windowMs };
-      this.#windows.set(key, w);
+      windows.set(key, w);
+      this.#size++;
     } else if (w.resetAt <= now) {
-      this.#windows.delete(key); // to the back: a new window
-      this.#windows.set(key, w);
+      windows.delete(key); // to the back: a new window
+      windows.set(key, w);
       w.count = 0;
       w.resetAt = now + windowMs;
     }
@@ -82,15 +86,23 @@ export class MemoryRateCounter implements LocalRateCounter {
     return w.count;
   }
 
-  /** Ended windows at the front go; if none had ended, the first. */
-  #makeRoom(now: number) {
-    for (const [key, w] of this.#windows) {
-      if (w.resetAt > now) break;
-      this.#windows.delete(key);
+  /** Ended windows (at the front of each map) go; if none had ended, the first of `windows`. */
+  #makeRoom(windows: Map<string, Window>, now: number) {
+    for (const map of this.#byWindow.values()) {
+      for (const [key, w] of map) {
+        if (w.resetAt > now) break;
+        map.delete(key);
+        this.#size--;
+      }
     }
-    if (this.#windows.size >= this.maxKeys) {
-      const first = this.#windows.keys().next();
-      if (!first.done) this.#windows.delete(first.value);
+    // Nothing to drop in this map (a window length seen for the first time): another's first.
+    for (const map of [windows, ...this.#byWindow.values()]) {
+      if (this.#size < this.maxKeys) return;
+      const first = map.keys().next();
+      if (!first.done) {
+        map.delete(first.value);
+        this.#size--;
+      }
     }
   }
 
@@ -98,7 +110,7 @@ export class MemoryRateCounter implements LocalRateCounter {
 
   /** Keys held (tests). */
   get size(): number {
-    return this.#windows.size;
+    return this.#size;
   }
 }
 
@@ -232,6 +244,9 @@ export interface SharedRateCounterOptions {
   maxKeys?: number;
 }
 
+/** How long a sync may take before its hits are sent again with the next one. */
+const SYNC_DEADLINE_MS = 2_000;
+
 /**
  * Counts shared by every API process, without a round trip per request (ADR 0011): each process
  * counts its own hits and answers at once from the window's total at its last sync plus its own
@@ -239,21 +254,23 @@ export interface SharedRateCounterOptions {
  * number of hits) and learns each window's total, every process's hits, from the answer:
  *
  * - at once (the next turn of the event loop) for a window no sync has answered for yet, and for
- *   one whose unsent hits reach a sixteenth of what the limit leaves, while under the limit and
- *   while syncs work: a round of syncs across N processes admits about N/16 of what was left, so
- *   up to 16 processes a burst gets past the limit only by what arrives within a round trip (ADR
- *   0011 has the rest); a single process never lets more than `max` through;
+ *   one whose unsent hits reach a sixteenth of what the limit leaves (as this process last heard),
+ *   while under the limit and while syncs work. A single process never lets more than `max`
+ *   through; N processes, between two syncs each, at most about (N − 1)/16 of the limit more,
+ *   plus what arrives within a couple of round trips (ADR 0011);
  * - otherwise every `syncMs`, while there are hits to send.
  *
- * One sync at a time. If Redis fails, hits stay counted here and go with the next sync that works
- * (a reply lost after Redis ran the script counts those hits twice: the error is on the strict
- * side); meanwhile each process still enforces the limit on its own hits, and no request fails.
+ * One sync at a time, given SYNC_DEADLINE_MS to answer. If Redis fails (or is late), hits stay
+ * counted here and go with the next sync (a script Redis ran whose answer was lost counts those
+ * hits twice: the error is on the strict side); meanwhile each process still enforces the limit
+ * on its own hits, and no request fails.
  */
 export class SharedRateCounter implements LocalRateCounter {
   readonly immediate = true;
   resetMs = 0;
+  /** Windows in the order they end (a window whose end moves later moves to the back). */
   readonly #windows = new Map<string, SharedWindow>();
-  /** Windows with hits to send, each once (`dirty`). */
+  /** Windows with hits to send, each once (`dirty`); dropped ones are skipped when sent. */
   #dirty: SharedWindow[] = [];
   readonly #store: HitBatchStore;
   readonly #syncMs: number;
@@ -266,8 +283,13 @@ export class SharedRateCounter implements LocalRateCounter {
   #syncing = false;
   /** A sync was asked for at once while one was under way: another goes when it answers. */
   #again = false;
+  /** The last sync failed as a whole (Redis unreachable or late): eager syncs wait for the timer. */
   #failing = false;
+  /** Told about a key's own failing command already, until a sync has none. */
+  #keyFailing = false;
   #closed = false;
+  /** Closed while a sync was under way: what is left goes when it answers. */
+  #finalSync = false;
 
   constructor(options: SharedRateCounterOptions) {
     this.#store = options.store;
@@ -313,6 +335,11 @@ export class SharedRateCounter implements LocalRateCounter {
     if (!w.dirty) {
       w.dirty = true;
       this.#dirty.push(w);
+      // Windows dropped to make room wait in the list until the next sync; if syncs stall, a
+      // stream of new addresses must not grow it without bound.
+      if (this.#dirty.length > 2 * this.#maxKeys) {
+        this.#dirty = this.#dirty.filter((d) => this.#windows.get(d.key) === d);
+      }
     }
     const count = w.known + w.sending + w.pending;
     // While syncs fail, only the timer retries (not one attempt per turn of the event loop).
@@ -377,53 +404,93 @@ export class SharedRateCounter implements LocalRateCounter {
       return;
     }
     this.#syncing = true;
-    this.#store.addHits(keys, hits, windows, (err, results) => {
-      this.#syncing = false;
-      const now = this.#now();
-      let failure: Error | undefined;
-      for (let i = 0; i < sent.length; i++) {
-        const w = sent[i]!;
-        if (w.generation !== generations[i]) continue; // its window ended here meanwhile
-        const result = err ? err : (results?.[i] ?? new Error('rate limit: no reply'));
-        if (result instanceof Error) {
-          // Not counted in Redis: sent again with the next sync.
-          failure ??= result;
-          w.pending += w.sending;
-          w.sending = 0;
-          if (!w.dirty) {
-            w.dirty = true;
-            this.#dirty.push(w);
-          }
-          continue;
-        }
-        const [count, ttl] = result;
-        w.sending = 0;
-        w.known = count;
-        w.synced = true;
-        // Redis's window, which another process may have started: it decides when this one ends
-        // (from the answer's arrival: if anything, a little late, on the strict side).
-        w.resetAt = now + ttl;
-      }
-      this.#sweep(now);
-      if (!this.#closed) {
-        if (failure) {
-          if (!this.#failing) this.#onSyncError(failure);
-          this.#failing = true;
-        } else if (this.#failing) {
-          this.#failing = false;
-          this.#onSyncRecovered();
-        }
-      }
-      const again = this.#again;
-      this.#again = false;
-      if (this.#dirty.length === 0 || this.#closed) return;
-      // After a failure, the timer's pace, not a retry per turn of the event loop.
-      if (again && !failure) this.#syncSoon();
-      else if (this.#timer === undefined) this.#schedule();
-    });
+    let answered = false;
+    const answer = (err: Error | null, results?: ([number, number] | Error)[]) => {
+      if (answered) return; // late, after the deadline: its hits were put back to send again
+      answered = true;
+      clearTimeout(deadline);
+      this.#answer(sent, generations, err, results);
+    };
+    const deadline = setTimeout(
+      () => answer(new Error(`rate limit: no answer from Redis in ${SYNC_DEADLINE_MS} ms`)),
+      SYNC_DEADLINE_MS,
+    );
+    deadline.unref();
+    this.#store.addHits(keys, hits, windows, answer);
   }
 
-  /** Forgets ended windows with nothing in flight, from the front (the oldest windows). */
+  #answer(
+    sent: SharedWindow[],
+    generations: number[],
+    err: Error | null,
+    results: ([number, number] | Error)[] | undefined,
+  ) {
+    this.#syncing = false;
+    const now = this.#now();
+    const batchError = err ?? (results === undefined ? new Error('rate limit: no reply') : null);
+    let keyError: Error | undefined;
+    for (let i = 0; i < sent.length; i++) {
+      const w = sent[i]!;
+      const result = batchError ?? results![i] ?? new Error('rate limit: no reply for a key');
+      if (!batchError && result instanceof Error) keyError ??= result;
+      if (w.generation !== generations[i]) continue; // its window ended here meanwhile
+      if (result instanceof Error) {
+        // Not counted in Redis: sent again with the next sync.
+        w.pending += w.sending;
+        w.sending = 0;
+        if (!w.dirty) {
+          w.dirty = true;
+          this.#dirty.push(w);
+        }
+        continue;
+      }
+      const [count, ttl] = result;
+      w.sending = 0;
+      w.known = count;
+      w.synced = true;
+      // Redis's window, which another process may have started: it decides when this one ends
+      // (from the answer's arrival: if anything, a little late, on the strict side).
+      const resetAt = now + ttl;
+      if (resetAt > w.resetAt && this.#windows.get(w.key) === w) {
+        this.#windows.delete(w.key); // keep the map in the order windows end
+        this.#windows.set(w.key, w);
+      }
+      w.resetAt = resetAt;
+    }
+    this.#sweep(now);
+    this.#report(batchError, keyError);
+    if (this.#closed) {
+      // Closed while this sync was under way: what came since goes once more, and that is all.
+      if (this.#finalSync) {
+        this.#finalSync = false;
+        this.sync();
+      }
+      return;
+    }
+    const again = this.#again;
+    this.#again = false;
+    if (this.#dirty.length === 0) return;
+    // After a failure, the timer's pace, not a retry per turn of the event loop.
+    if (again && !batchError) this.#syncSoon();
+    else if (this.#timer === undefined) this.#schedule();
+  }
+
+  /** One warning per failing stretch (of Redis, or of a key's own command); one line when over. */
+  #report(batchError: Error | null, keyError: Error | undefined) {
+    if (this.#closed) return;
+    if (batchError) {
+      if (!this.#failing) this.#onSyncError(batchError);
+      this.#failing = true;
+      return;
+    }
+    if (keyError && !this.#keyFailing) this.#onSyncError(keyError);
+    const wasFailing = this.#failing || (this.#keyFailing && !keyError);
+    this.#failing = false;
+    this.#keyFailing = keyError !== undefined;
+    if (wasFailing) this.#onSyncRecovered();
+  }
+
+  /** Forgets ended windows with nothing in flight, from the front (those that end first). */
   #sweep(now: number) {
     for (const [key, w] of this.#windows) {
       if (w.resetAt > now || w.pending !== 0 || w.sending !== 0) break;
@@ -440,15 +507,16 @@ export class SharedRateCounter implements LocalRateCounter {
     }
   }
 
-  /** Sends what it has (best effort) and stops. */
+  /** Sends what it has (once more when a sync is under way: after it answers) and stops. */
   close(): void {
     if (this.#closed) return;
-    this.sync();
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#timer = undefined;
     this.#immediate = undefined;
+    if (this.#syncing) this.#finalSync = true;
+    else this.sync();
   }
 
   /** Keys held (tests). */

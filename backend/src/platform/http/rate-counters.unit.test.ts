@@ -42,6 +42,18 @@ describe('MemoryRateCounter', () => {
     expect(hit(counter, 'k3').count).toBe(2);
     expect(hit(counter, 'k4').count).toBe(2);
   });
+
+  it('drops ended windows of every length before a live one, whichever began first', () => {
+    let now = 0;
+    const counter = new MemoryRateCounter(() => now, 3);
+    hit(counter, 'export', 3_600_000); // began first, ends last
+    hit(counter, 'login1', 60_000);
+    hit(counter, 'login2', 60_000);
+    now = 61_000; // both sign-in windows have ended
+    hit(counter, 'login3', 60_000);
+    expect(counter.size).toBe(2);
+    expect(hit(counter, 'export', 3_600_000).count).toBe(2); // kept, still counting
+  });
 });
 
 /**
@@ -144,7 +156,7 @@ describe('SharedRateCounter', () => {
     hit(counter, 'ip', 60_000, 160);
     settle(redis); // the first sync of the window
     expect(redis.calls).toHaveLength(1);
-    // Far from the limit (160 left, a sixteenth is 10): nine unsent hits wait for the timer.
+    // Far from the limit (159 left, a sixteenth is under 10): nine unsent hits wait for the timer.
     for (let i = 0; i < 9; i++) hit(counter, 'ip', 60_000, 160);
     vi.advanceTimersByTime(0);
     expect(redis.calls).toHaveLength(1);
@@ -206,6 +218,8 @@ describe('SharedRateCounter', () => {
     hit(counter, 'ip');
     settle(redis); // fails
     expect(hit(counter, 'ip').count).toBe(3); // still counted here
+    vi.advanceTimersByTime(0);
+    expect(redis.calls).toHaveLength(1); // a new hit does not retry at once while failing
     vi.advanceTimersByTime(100); // retried on the timer's pace, not at once
     redis.deliver(); // fails again
     expect(errors.map((e) => e.message)).toEqual(['connection lost']); // once per failing stretch
@@ -283,6 +297,57 @@ describe('SharedRateCounter', () => {
     expect(redis.count('ip')).toBe(2);
     hit(counter, 'ip', 60_000, 100);
     vi.advanceTimersByTime(1_000);
+    expect(redis.calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends the hits of a sync’s round trip with another at once when one asked for it', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0, syncMs: 100 });
+    hit(counter, 'a');
+    vi.advanceTimersByTime(0); // the first sync of `a`, under way
+    hit(counter, 'b'); // a new window: wants a sync at once, but one is under way
+    vi.advanceTimersByTime(0);
+    expect(redis.calls).toHaveLength(1);
+    redis.deliver(); // the answer starts the next one on the following turn, not the timer
+    vi.advanceTimersByTime(0);
+    expect(redis.calls.map((c) => c.keys)).toEqual([['a'], ['b']]);
+    counter.close();
+  });
+
+  it('gives up on a sync Redis does not answer and sends its hits again, ignoring a late answer', () => {
+    const redis = fakeRedis(() => 0);
+    const errors: string[] = [];
+    const counter = new SharedRateCounter({
+      store: redis.store,
+      now: () => 0,
+      syncMs: 100,
+      onSyncError: (err) => errors.push(err.message),
+    });
+    hit(counter, 'ip');
+    hit(counter, 'ip');
+    vi.advanceTimersByTime(0); // sent; Redis ran it, the answer hangs
+    vi.advanceTimersByTime(2_000);
+    expect(errors).toEqual(['rate limit: no answer from Redis in 2000 ms']);
+    expect(hit(counter, 'ip').count).toBe(3);
+    vi.advanceTimersByTime(100); // the timer sends all three again
+    expect(redis.calls.map((c) => c.hits)).toEqual([[2], [3]]);
+    redis.deliver(); // the late first answer (2) is ignored; the second says 5 (2 counted twice)
+    expect(hit(counter, 'ip').count).toBe(6);
+    counter.close();
+  });
+
+  it('sends what came during a sync under way at close, once it answers', () => {
+    const redis = fakeRedis(() => 0);
+    const counter = new SharedRateCounter({ store: redis.store, now: () => 0 });
+    hit(counter, 'ip');
+    vi.advanceTimersByTime(0); // under way
+    hit(counter, 'ip');
+    counter.close();
+    expect(redis.calls).toHaveLength(1);
+    redis.deliver(); // the answer sends the rest
+    redis.deliver();
+    expect(redis.count('ip')).toBe(2);
     expect(redis.calls).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -99,17 +99,16 @@ export function clientKey(request: FastifyRequest): string {
   return (peer !== undefined && addressKey(peer)) || 'unknown';
 }
 
-const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
 function addressKey(ip: string): string | undefined {
   if (isIPv4(ip)) return ip;
-  if (!isIPv6(ip)) return undefined;
-  const mapped = MAPPED_IPV4.exec(ip);
-  return mapped ? mapped[1] : ipv6Prefix64(ip);
+  return isIPv6(ip) ? ipv6Key(ip) : undefined;
 }
 
-/** The first four groups of a valid IPv6 address, in a canonical form: `2001:db8:0:1::/64`. */
-function ipv6Prefix64(ip: string): string {
+/**
+ * A valid IPv6 address's key: the IPv4 address it maps (`::ffff:a.b.c.d`, in any spelling), or its
+ * first four groups in a canonical form (`2001:db8:0:1::/64`).
+ */
+function ipv6Key(ip: string): string {
   const address = ip.split('%', 1)[0]!.toLowerCase(); // without a zone (`fe80::1%eth0`)
   const gap = address.indexOf('::');
   let groups: string[];
@@ -121,10 +120,14 @@ function ipv6Prefix64(ip: string): string {
     const tailGroups = tail.length + (tail.at(-1)?.includes('.') ? 1 : 0);
     groups = [...head, ...Array<string>(8 - head.length - tailGroups).fill('0'), ...tail];
   }
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  const value = groups.map((g) => (g.includes('.') ? g : g.replace(/^0+(?=.)/, '')));
+  if (value.slice(0, 5).every((g) => g === '0') && value[5] === 'ffff') {
+    const low = value.slice(6);
+    if (low.length === 1) return low[0]!; // dotted
+    const [hi, lo] = low.map((g) => parseInt(g, 16));
+    return `${hi! >>> 8}.${hi! & 255}.${lo! >>> 8}.${lo! & 255}`;
+  }
+  return `${value.slice(0, 4).join(':')}::/64`;
 }
 
 function isCount(n: unknown): n is number {

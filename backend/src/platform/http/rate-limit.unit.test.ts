@@ -114,6 +114,8 @@ describe('rateLimitPlugin', () => {
       '2001:db8::1',
       '::1',
       'fe80::1%eth0',
+      '::FFFF:c000:0201',
+      '0:0:0:0:0:ffff:192.0.2.1',
       'garbage',
     ]) {
       await app.inject({ url: '/', remoteAddress });
@@ -132,6 +134,8 @@ describe('rateLimitPlugin', () => {
       '2001:db8:0:0::/64',
       '0:0:0:0::/64',
       'fe80:0:0:0::/64',
+      '192.0.2.1',
+      '192.0.2.1',
       'unknown',
       '10.0.0.2',
     ]);
