@@ -186,20 +186,18 @@ function limiter(
 
 /**
  * The counters for a runtime: in this process without Redis (one process is the whole API); with
- * it, the global limit on counts each process syncs every `syncMs`, and routes' own limits on a
- * Redis round trip per request.
+ * it, the global limit on counts each process syncs with Redis (SharedRateCounter), and routes'
+ * own limits on a Redis round trip per request.
  */
 export function rateCounters(
   redis: Redis | undefined,
   prefix: string,
   log: Logger,
-  syncMs?: number,
 ): Pick<RateLimitOptions, 'global' | 'route'> {
   if (!redis) return { global: new MemoryRateCounter(), route: new MemoryRateCounter() };
   return {
     global: new SharedRateCounter({
       store: redisHitBatchStore(redis, prefix),
-      ...(syncMs === undefined ? {} : { syncMs }),
       onSyncError: (err) =>
         log.warn({ err }, 'rate limit: syncing counts with Redis failed; counting per process'),
       onSyncRecovered: () => log.info('rate limit: syncing counts with Redis again'),
