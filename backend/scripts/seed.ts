@@ -342,6 +342,7 @@ try {
       });
       const session = await auth.login(`${p.username}@demo.hanger.local`, PASSWORD, {
         ip: '127.0.0.1',
+        clientKey: '127.0.0.1',
         userAgent: 'seed',
       });
       tokens.set(p.username, session.accessToken);

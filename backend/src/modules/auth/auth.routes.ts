@@ -19,6 +19,7 @@ import {
 import { CSRF_HEADER, requireUser, signedInSecurity as security } from '../../platform/auth/plugin';
 import { ACCESS_TOKEN_TTL_SEC } from '../../platform/auth/tokens';
 import { AppError } from '../../platform/errors';
+import { clientKey } from '../../platform/http/rate-limit';
 import type { AuthService, ClientMeta, IssuedSession } from './auth.service';
 import { clearSessionCookies, setSessionCookies, type CookieNames } from './cookies';
 
@@ -28,7 +29,11 @@ const strict = { rateLimit: { max: 30, timeWindow: 60_000 } };
 
 function meta(request: FastifyRequest): ClientMeta {
   const ua = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null };
+  return {
+    ip: request.ip ?? null,
+    clientKey: clientKey(request),
+    userAgent: typeof ua === 'string' ? ua : null,
+  };
 }
 
 export const authRoutes: FastifyPluginCallbackZod<{ auth: AuthService; cookies: CookieNames }> = (

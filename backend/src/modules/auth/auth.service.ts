@@ -32,7 +32,14 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export interface ClientMeta {
+  /** The client's address as a session records it. */
   ip: string | null;
+  /**
+   * The client as the sign-in, sign-up and recovery throttles count it: its address's rate-limit
+   * key (`clientKey`: IPv6 by its /64), so that an IPv6 client cannot take fresh quotas by
+   * rotating addresses within the prefix it was given.
+   */
+  clientKey: string;
   userAgent: string | null;
 }
 
@@ -109,7 +116,7 @@ export class AuthService implements AccountSecurity {
   }
 
   async register(body: RegisterBody, meta: ClientMeta): Promise<void> {
-    await quota(this.d.cache, `register:ip:${meta.ip}`, 10, HOUR);
+    await quota(this.d.cache, `register:ip:${meta.clientKey}`, 10, HOUR);
     assertStrongPassword(body.password, 'password');
     if (await this.d.usersRepo.usernameTaken(body.username)) {
       throw new AppError('CONFLICT', 'That username is taken', { field: 'username' });
@@ -174,7 +181,7 @@ export class AuthService implements AccountSecurity {
 
   /** Confirms a sign-up (or an email change) and signs the user in. */
   async verifyEmail(token: string, meta: ClientMeta): Promise<IssuedSession> {
-    await quota(this.d.cache, `verify:ip:${meta.ip}`, 30, HOUR);
+    await quota(this.d.cache, `verify:ip:${meta.clientKey}`, 30, HOUR);
     const confirm = this.d.outbox.transaction(async (tx) => {
       const used = await this.d.repo.consumeEmailToken(
         hashToken(token),
@@ -215,8 +222,8 @@ export class AuthService implements AccountSecurity {
   async login(email: string, password: string, meta: ClientMeta): Promise<IssuedSession> {
     const acct = email.trim().toLowerCase();
     const keys = {
-      ip: `login:ip:${meta.ip}`,
-      acctIp: `login:ai:${acct}:${meta.ip}`,
+      ip: `login:ip:${meta.clientKey}`,
+      acctIp: `login:ai:${acct}:${meta.clientKey}`,
       acct: `login:a:${acct}`,
     };
     await this.loginByIp.check(keys.ip);
@@ -345,7 +352,7 @@ export class AuthService implements AccountSecurity {
 
   /** Always the same answer; the lookup and the mail happen in a job, so timing says nothing. */
   async forgotPassword(email: string, meta: ClientMeta): Promise<void> {
-    await quota(this.d.cache, `forgot:ip:${meta.ip}`, 10, HOUR);
+    await quota(this.d.cache, `forgot:ip:${meta.clientKey}`, 10, HOUR);
     await quota(this.d.cache, `forgot:a:${email.trim().toLowerCase()}`, 3, HOUR);
     await this.d.outbox.transaction(async (_tx, emit) => {
       await emit('auth.passwordResetRequested', { email: email.trim() });
@@ -380,7 +387,7 @@ export class AuthService implements AccountSecurity {
   }
 
   async resetPassword(token: string, newPassword: string, meta: ClientMeta): Promise<void> {
-    await quota(this.d.cache, `reset:ip:${meta.ip}`, 20, HOUR);
+    await quota(this.d.cache, `reset:ip:${meta.clientKey}`, 20, HOUR);
     assertStrongPassword(newPassword, 'newPassword');
     const passwordHash = await hashPassword(newPassword);
     await this.d.outbox.transaction(async (tx) => {

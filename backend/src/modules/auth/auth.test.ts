@@ -195,6 +195,27 @@ describe('accounts: sign-up, sign-in and sessions', () => {
       expect(owner.statusCode).toBe(200);
     });
 
+    it('counts an IPv6 client by its /64, and records its own address on the session', async () => {
+      const u = await signUp(t, 'sixfour');
+      const attempt = (password: string, address: string) =>
+        post('/auth/login', { email: u.email, password }, {}, address);
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        // A fresh address of the same /64 each time: rotating them gains nothing.
+        statuses.push((await attempt('guess guess guess', `2001:db8:1:2::${i + 1}`)).statusCode);
+      }
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses).toContain(429);
+      expect((await attempt(strongPassword, '2001:db8:1:2:ffff::9')).statusCode).toBe(429);
+
+      const elsewhere = await attempt(strongPassword, '2001:db8:1:3::1');
+      expect(elsewhere.statusCode).toBe(200);
+      const rows = await db()
+        .select({ ip: sessions.ip })
+        .from(sessions)
+        .where(eq(sessions.userId, u.user.id));
+      expect(rows.map((r) => r.ip)).toContain('2001:db8:1:3::1');
+    });
     it('refuses a suspended account, and a suspension ends live sessions at once', async () => {
       const u = await signUp(t, 'fred');
       await db().update(users).set({ suspendedAt: new Date() }).where(eq(users.id, u.user.id));
@@ -254,7 +275,7 @@ describe('accounts: sign-up, sign-in and sessions', () => {
       (await post('/auth/login', { email, password: strongPassword, client: 'api' })).json().data;
 
     it('rotates on every refresh; replaying a used token revokes the whole family', async () => {
-      const u = await signUp(t, 'ivy');
+      const u = await signUp(t, 'ursula');
       const first = await login(u.email);
       const second = await post('/auth/refresh', { refreshToken: first.refreshToken });
       expect(second.statusCode).toBe(200);
