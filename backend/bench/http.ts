@@ -21,11 +21,11 @@
  * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
  * can stay slow or fast for its whole life, and one process per side let that decide a whole
  * comparison (rounds a multiple of forks use each fork equally). Every server and route measured
- * is first loaded until it has served --warmup requests, for the JIT to compile what the requests
- * take: V8 optimizes a function after it has run enough, not after some time, so a count warms a
- * slow machine's servers as far as a fast one's. Load: wrk from Debian (`apt-get install -y wrk`),
- * else autocannon through npx. Options: --rounds 5 --duration 5 --connections 50 --forks 3
- * --warmup 100000, --only b,b3 (the comparisons to run, by
+ * is first loaded until it has served at least --warmup-requests requests, for the JIT to compile
+ * what the requests take: V8 optimizes a function after it has run enough, not after some time,
+ * so a count warms a slow machine's servers as far as a fast one's. Load: wrk from Debian
+ * (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5 --duration 5
+ * --connections 50 --forks 3 --warmup-requests 100000, --only b,b3 (the comparisons to run, by
  * name; default all), and --runtime services to boot the servers on Postgres + Redis as
  * production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded
  * runtime.
@@ -64,8 +64,11 @@ const { values: opts } = parseArgs({
      * and B of b and b3, and the stack of the others); round i runs against fork i mod forks.
      */
     forks: { type: 'string', default: '3' },
-    /** Requests each server and route serves before the rounds (JIT, connection pools). */
-    warmup: { type: 'string', default: '100000' },
+    /**
+     * Requests each server and route serves at least before the rounds (JIT, connection pools).
+     * (Until session 13 the warm-up was `--warmup`, in seconds.)
+     */
+    'warmup-requests': { type: 'string', default: '100000' },
   },
 });
 
@@ -224,8 +227,10 @@ async function main() {
   const connections = Number(opts.connections);
   const forks = Number(opts.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new Error('--forks: a whole number from 1');
-  const warmup = Number(opts.warmup);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup: a number of requests');
+  const warmup = Number(opts['warmup-requests']);
+  if (!Number.isInteger(warmup) || warmup < 0) {
+    throw new Error('--warmup-requests: a whole number of requests, from 0 (none)');
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
@@ -428,11 +433,11 @@ async function main() {
     const unknown = only?.filter((name) => !comparisons.some((c) => c.name === name));
     if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
-    // Warm-up: every server and route the selected comparisons load serves `warmup` requests
-    // before any is measured, for the JIT to compile the code the requests take. Code that runs on
+    // Warm-up: every server and route the selected comparisons load serves at least `warmup`
+    // requests (in 2 s runs) before any is measured, for the JIT to compile the code the requests take. Code that runs on
     // one request in ten (a sampled request's) is optimized after ten times as many requests, and
     // until then a traced server pays for it: callgrind counted tracing and metrics at 10 % as
-    // 11.9 % of a database request's instructions after 10,000 requests, 6.7 % after 40,000 and
+    // 11.9 % of a database request's instructions after 10,000 requests, 6.7–7.1 % after 40,000 and
     // 5.4 % after 80,000 (docs/benchmarks.md, session 13). Connection pools fill in the same time.
     const loaded = new Set(
       selected.flatMap((c) =>
@@ -478,7 +483,7 @@ async function main() {
     }
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${spansReceived}.`,
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",

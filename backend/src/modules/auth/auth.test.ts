@@ -216,6 +216,30 @@ describe('accounts: sign-up, sign-in and sessions', () => {
         .where(eq(sessions.userId, u.user.id));
       expect(rows.map((r) => r.ip)).toContain('2001:db8:1:3::1');
     });
+
+    it('counts recovery requests from one IPv6 /64 together', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        const res = await post(
+          '/auth/password/forgot',
+          { email: `nobody${i}@example.test` },
+          {},
+          `2001:db8:9:9::${i + 1}`,
+        );
+        statuses.push(res.statusCode);
+      }
+      // 10 an hour per client (docs/auth.md); the 11th from the same /64 is refused.
+      expect(statuses.slice(0, 10).every((s) => s === 202)).toBe(true);
+      expect(statuses[10]).toBe(429);
+      const other = await post(
+        '/auth/password/forgot',
+        { email: 'nobody@example.test' },
+        {},
+        '2001:db8:9:a::1',
+      );
+      expect(other.statusCode).toBe(202);
+    });
+
     it('refuses a suspended account, and a suspension ends live sessions at once', async () => {
       const u = await signUp(t, 'fred');
       await db().update(users).set({ suspendedAt: new Date() }).where(eq(users.id, u.user.id));
@@ -275,7 +299,7 @@ describe('accounts: sign-up, sign-in and sessions', () => {
       (await post('/auth/login', { email, password: strongPassword, client: 'api' })).json().data;
 
     it('rotates on every refresh; replaying a used token revokes the whole family', async () => {
-      const u = await signUp(t, 'ursula');
+      const u = await signUp(t, 'ivy');
       const first = await login(u.email);
       const second = await post('/auth/refresh', { refreshToken: first.refreshToken });
       expect(second.statusCode).toBe(200);
