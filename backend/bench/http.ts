@@ -37,10 +37,17 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import {
+  ALWAYS,
+  PRODUCTION_SAMPLER,
+  freePort,
+  stackEnvironments,
+  startOtlpSink,
+  type SamplerSetting,
+} from './stack-env';
 
 const run = promisify(execFile);
 
@@ -166,17 +173,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).status === 0;
 
 function toMs(value: string): number {
@@ -245,84 +241,9 @@ async function main() {
     return sample;
   }
 
-  // A sink for OTLP/HTTP spans, so tracing pays its full export cost.
-  let spansReceived = 0;
-  const sink = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      spansReceived++;
-      // An empty ExportTraceServiceResponse, in the request's format (protobuf by default).
-      if (req.headers['content-type'] === 'application/x-protobuf') {
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
-  const sinkPort = (sink.address() as net.AddressInfo).port;
-
-  /** The production sampler (infra/k8s/base/configmap.yaml), and every request sampled. */
-  const PRODUCTION_SAMPLER = { name: 'parentbased_traceidratio', arg: '0.1' };
-  const ALWAYS = { name: 'always_on', arg: undefined };
-  const services = opts.runtime === 'services';
-  if (!services && opts.runtime !== 'embedded') throw new Error('--runtime embedded|services');
-  const pgBase = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `hanger-bench-http-${process.pid}`;
-  const databases: string[] = [];
-  async function admin(statements: string[]) {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: pgBase });
-    await client.connect();
-    for (const sql of statements) await client.query(sql);
-    await client.end();
-  }
-  /** services: a fresh database per server (each migrates its own) and a Redis prefix per run. */
-  async function servicesEnv(name: string): Promise<NodeJS.ProcessEnv> {
-    if (!services) return {};
-    const db = `hanger_bench_http_${name}`;
-    await admin([`DROP DATABASE IF EXISTS ${db}`, `CREATE DATABASE ${db}`]);
-    databases.push(db);
-    const url = new URL(pgBase);
-    url.pathname = `/${db}`;
-    return {
-      DATABASE_URL: url.toString(),
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: `${redisPrefix}-${name}`,
-    };
-  }
-  async function dropServices() {
-    if (databases.length === 0) return;
-    await admin(databases.map((db) => `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${redisPrefix}-*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
-
-  const stackEnv = async (
-    name: string,
-    sampler?: { name: string; arg: string | undefined },
-  ): Promise<NodeJS.ProcessEnv> => ({
-    ...process.env,
-    ...(await servicesEnv(name)),
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    APP_SECRET: 'bench-secret-bench-secret-bench-secret-01',
-    HANGER_DATA_DIR: path.join(tmp, name),
-    SERVE_SPA: 'false',
-    RATE_LIMIT_MAX: '100000000',
-    MIGRATE_ON_START: 'true',
-    METRICS_ENABLED: sampler ? 'true' : 'false',
-    ...(sampler
-      ? {
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-          OTEL_SERVICE_NAME: 'hanger-bench',
-          OTEL_TRACES_SAMPLER: sampler.name,
-          ...(sampler.arg ? { OTEL_TRACES_SAMPLER_ARG: sampler.arg } : {}),
-        }
-      : { OTEL_SDK_DISABLED: 'true' }),
-  });
+  const sink = await startOtlpSink();
+  const environments = stackEnvironments({ runtime: opts.runtime, tmp, sinkPort: sink.port });
+  const stackEnv = (name: string, sampler?: SamplerSetting) => environments.env(name, sampler);
 
   async function start(mode: string, env: NodeJS.ProcessEnv): Promise<string> {
     const port = await freePort();
@@ -485,7 +406,7 @@ async function main() {
     console.log(
       [
         `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
-        `OTLP export requests received by the sink: ${spansReceived}.`,
+        `OTLP export requests received by the sink: ${sink.received()}.`,
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',
@@ -499,7 +420,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGKILL');
     sink.close();
-    await dropServices();
+    await environments.drop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,241 @@
+/**
+ * `npm run bench:http:instructions`: what metrics and tracing cost a request, in instructions.
+ *
+ * The CPU side of `npm run bench:http`'s (b) and (b3), counted instead of timed: each server runs
+ * under callgrind (valgrind), which counts the instructions a thread executes whatever else the
+ * machine is doing. Same binary, same requests, same count, on a quiet machine or a loaded one;
+ * the wall clock of a shared 2-core VM moves a server's CPU per request by a third from one
+ * second to the next (docs/benchmarks.md, session 14). What the count cannot see is how fast the
+ * instructions run (cache misses, branch mispredictions): bench:http's clock is still the measure
+ * of throughput, this one is the measure of work.
+ *
+ * For each route (ping: the full stack, no I/O; db: one database round trip) and fork, a server
+ * with metrics and tracing off (A) and one with both on at the production sampler (B) each serve
+ * --warmup-requests requests uncounted (the JIT tiers code up by how often it runs, and a sampled
+ * request's code runs on one request in ten: docs/benchmarks.md, session 13), then --requests
+ * counted ones, over --connections keep-alive connections. Reported: instructions per counted
+ * request on the main thread, where every request runs; the medians over forks; and A/B, the
+ * throughput B would keep if instructions were time. The young generation is fixed at 16 MB in
+ * every server, so that how often it is collected does not depend on timing.
+ *
+ * Only the main thread: under callgrind a request takes ~50 times as long, so what the other
+ * threads do by the clock rather than by request (collections V8 starts on a timer, such as the
+ * memory reducer's, which --trace-gc shows on the worker threads' heaps) is charged to ~50 times
+ * fewer requests. Counted over all threads, B's V8 helper threads spent ~37k instructions more per
+ * ping request than A's on marking alone (session 14); by the clock, a traced server's threads
+ * other than the main one cost ~2 µs a request more (session 13).
+ *
+ * Slow by nature (callgrind runs a server ~50 times slower): with the defaults, --parallel 2
+ * servers at a time, about 25 minutes. Needs valgrind (`apt-get install -y valgrind`). Options:
+ * --runtime embedded|services (as bench:http), --routes ping,db --forks 2 --warmup-requests 80000
+ * --requests 5000 --connections 10 --parallel 2.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import {
+  PRODUCTION_SAMPLER,
+  freePort,
+  stackEnvironments,
+  startOtlpSink,
+  type StackEnvironments,
+} from './stack-env';
+
+const run = promisify(execFile);
+
+const ROUTES: Record<string, string> = { ping: '/api/v1/_bench/ping', db: '/api/v1/_bench/db' };
+
+const { values: opts } = parseArgs({
+  options: {
+    runtime: { type: 'string', default: 'embedded' },
+    routes: { type: 'string', default: 'ping,db' },
+    forks: { type: 'string', default: '2' },
+    'warmup-requests': { type: 'string', default: '80000' },
+    requests: { type: 'string', default: '5000' },
+    connections: { type: 'string', default: '10' },
+    parallel: { type: 'string', default: '2' },
+  },
+});
+
+function wholeNumber(name: string, min: number): number {
+  const n = Number(opts[name as keyof typeof opts]);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: a whole number from ${min}`);
+  return n;
+}
+
+/** Exactly `n` GET requests over `connections` keep-alive connections; every answer must be 200. */
+async function loadExactly(url: string, n: number, connections: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  let sent = 0;
+  const worker = async () => {
+    while (sent < n) {
+      sent++;
+      await new Promise<void>((resolve, reject) => {
+        http
+          .get(url, { agent }, (res) => {
+            res.resume();
+            res.on('end', () =>
+              res.statusCode === 200
+                ? resolve()
+                : reject(new Error(`${url} answered ${res.statusCode}`)),
+            );
+          })
+          .on('error', reject);
+      });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: connections }, worker));
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** `summary:` of one callgrind output file: the instructions of that thread over the dump. */
+function instructionsIn(file: string): number {
+  const m = /^summary: (\d+)$/m.exec(fs.readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`no summary in ${file}`);
+  return Number(m[1]);
+}
+
+interface Count {
+  route: string;
+  side: 'A' | 'B';
+  fork: number;
+  /** Instructions per counted request on the main thread. */
+  main: number;
+}
+
+async function countServer(
+  environments: StackEnvironments,
+  tmp: string,
+  job: { route: string; side: 'A' | 'B'; fork: number },
+): Promise<Count> {
+  const name = `${job.route}_${job.side === 'A' ? 'off' : 'on'}${job.fork}`;
+  const env = await environments.env(name, job.side === 'B' ? PRODUCTION_SAMPLER : undefined);
+  const dir = path.join(tmp, `callgrind-${name}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, 'callgrind.out');
+  const port = await freePort();
+  const log = fs.openSync(path.join(dir, 'server.log'), 'w');
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--max-semi-space-size=16',
+      '--min-semi-space-size=16',
+      '--import',
+      'tsx',
+      '--import',
+      './src/platform/observability/preload.ts',
+      'bench/http.ts',
+      '--serve',
+      'stack',
+      '--port',
+      String(port),
+    ],
+    { cwd: path.resolve(import.meta.dirname, '..'), env, stdio: ['ignore', log, log, 'ipc'] },
+  );
+  fs.closeSync(log);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) =>
+        reject(new Error(`${name} exited ${code}; see ${path.join(dir, 'server.log')}`)),
+      );
+    });
+    const url = `http://127.0.0.1:${port}${ROUTES[job.route]}`;
+    const requests = wholeNumber('requests', 1);
+    const connections = wholeNumber('connections', 1);
+    await loadExactly(url, wholeNumber('warmup-requests', 0), connections);
+    const pid = String(child.pid);
+    await run('callgrind_control', ['-i', 'on', pid]);
+    await loadExactly(url, requests, connections);
+    await run('callgrind_control', ['-d', pid]);
+    await run('callgrind_control', ['-i', 'off', pid]);
+    // The dump has a file per thread; callgrind.out.1-01 is the main thread's.
+    const main = path.join(dir, 'callgrind.out.1-01');
+    if (!fs.existsSync(main)) throw new Error(`${name}: no dump of the main thread in ${dir}`);
+    const count = { ...job, main: instructionsIn(main) / requests };
+    process.stderr.write(
+      `${job.route} ${job.side} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
+    );
+    return count;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main() {
+  if (spawnSync('sh', ['-c', 'command -v valgrind'], { encoding: 'utf8' }).status !== 0) {
+    throw new Error('valgrind is not installed (apt-get install -y valgrind)');
+  }
+  const routes = opts.routes.split(',');
+  const unknown = routes.filter((r) => !(r in ROUTES));
+  if (unknown.length) throw new Error(`--routes: no route named ${unknown.join(', ')}`);
+  const forks = wholeNumber('forks', 1);
+  const parallel = wholeNumber('parallel', 1);
+  wholeNumber('requests', 1);
+  wholeNumber('warmup-requests', 0);
+  wholeNumber('connections', 1);
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-instructions-'));
+  const sink = await startOtlpSink();
+  const environments = stackEnvironments({ runtime: opts.runtime, tmp, sinkPort: sink.port });
+  const jobs = routes.flatMap((route) =>
+    Array.from({ length: forks }, (_, fork) =>
+      (['A', 'B'] as const).map((side) => ({ route, side, fork })),
+    ).flat(),
+  );
+  const counts: Count[] = [];
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
+        while (next < jobs.length) counts.push(await countServer(environments, tmp, jobs[next++]!));
+      }),
+    );
+  } finally {
+    sink.close();
+    await environments.drop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  const rows = routes.map((route) => {
+    const side = (s: 'A' | 'B') => counts.filter((c) => c.route === route && c.side === s);
+    const [a, b] = [side('A'), side('B')];
+    const [aMain, bMain] = [median(a.map((c) => c.main)), median(b.map((c) => c.main))];
+    const forksOf = (cs: Count[]) => cs.map((c) => k(c.main)).join(', ');
+    return `| GET ${ROUTES[route]} | ${k(aMain)} | ${forksOf(a)} | ${k(bMain)} | ${forksOf(b)} | ${((aMain / bMain) * 100).toFixed(1)} % |`;
+  });
+  console.log(
+    [
+      `Runtime: ${opts.runtime}. Callgrind, young generation 16 MB. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
+      `OTLP export requests received by the sink: ${sink.received()}.`,
+      '',
+      'A: metrics and tracing off. B: both on, production sampler (parent-based, 10 %). Instructions per',
+      'request on the main thread, medians over forks. A/B: the throughput B would keep if instructions',
+      'were time (the target of bench:http b and b3: above 90 %).',
+      '',
+      '| route | A | A forks | B | B forks | A/B |',
+      '| --- | ---: | --- | ---: | --- | ---: |',
+      ...rows,
+    ].join('\n'),
+  );
+}
+
+await main();

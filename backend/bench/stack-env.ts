@@ -1,0 +1,130 @@
+/**
+ * What the HTTP benchmarks (http.ts, http-instructions.ts) share: the environment a server under
+ * test runs with, a database per server on the services runtime, an OTLP sink, a free port.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface SamplerSetting {
+  name: string;
+  arg: string | undefined;
+}
+
+/** The production sampler (infra/k8s/base/configmap.yaml). */
+export const PRODUCTION_SAMPLER: SamplerSetting = { name: 'parentbased_traceidratio', arg: '0.1' };
+/** Every request sampled. */
+export const ALWAYS: SamplerSetting = { name: 'always_on', arg: undefined };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A sink for OTLP/HTTP spans, so tracing pays its full export cost. */
+export async function startOtlpSink(): Promise<{
+  port: number;
+  received: () => number;
+  close: () => void;
+}> {
+  let received = 0;
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      // An empty ExportTraceServiceResponse, in the request's format (protobuf by default).
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  return {
+    port: (sink.address() as net.AddressInfo).port,
+    received: () => received,
+    close: () => sink.close(),
+  };
+}
+
+export interface StackEnvironments {
+  /**
+   * The environment of the server `name`: the production configuration with metrics and tracing
+   * off, or on with `sampler` (spans to the sink). On the services runtime, a fresh database of
+   * its own (each server migrates it) and a Redis prefix of its own.
+   */
+  env(name: string, sampler?: SamplerSetting): Promise<NodeJS.ProcessEnv>;
+  /** Drops the databases and Redis keys the servers used (services runtime). */
+  drop(): Promise<void>;
+}
+
+export function stackEnvironments(options: {
+  runtime: string;
+  /** A directory for the embedded runtime's data, one subdirectory per server. */
+  tmp: string;
+  sinkPort: number;
+}): StackEnvironments {
+  const services = options.runtime === 'services';
+  if (!services && options.runtime !== 'embedded') throw new Error('--runtime embedded|services');
+  const pgBase = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `hanger-bench-http-${process.pid}`;
+  const databases: string[] = [];
+  async function admin(statements: string[]) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: pgBase });
+    await client.connect();
+    for (const sql of statements) await client.query(sql);
+    await client.end();
+  }
+  async function servicesEnv(name: string): Promise<NodeJS.ProcessEnv> {
+    if (!services) return {};
+    const db = `hanger_bench_http_${name}`;
+    await admin([`DROP DATABASE IF EXISTS ${db}`, `CREATE DATABASE ${db}`]);
+    databases.push(db);
+    const url = new URL(pgBase);
+    url.pathname = `/${db}`;
+    return {
+      DATABASE_URL: url.toString(),
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: `${redisPrefix}-${name}`,
+    };
+  }
+  return {
+    env: async (name, sampler) => ({
+      ...process.env,
+      ...(await servicesEnv(name)),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      APP_SECRET: 'bench-secret-bench-secret-bench-secret-01',
+      HANGER_DATA_DIR: path.join(options.tmp, name),
+      SERVE_SPA: 'false',
+      RATE_LIMIT_MAX: '100000000',
+      MIGRATE_ON_START: 'true',
+      METRICS_ENABLED: sampler ? 'true' : 'false',
+      ...(sampler
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${options.sinkPort}`,
+            OTEL_SERVICE_NAME: 'hanger-bench',
+            OTEL_TRACES_SAMPLER: sampler.name,
+            ...(sampler.arg ? { OTEL_TRACES_SAMPLER_ARG: sampler.arg } : {}),
+          }
+        : { OTEL_SDK_DISABLED: 'true' }),
+    }),
+    drop: async () => {
+      if (databases.length === 0) return;
+      await admin(databases.map((db) => `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+      databases.length = 0;
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(redisUrl);
+      const keys = await redis.keys(`${redisPrefix}-*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
