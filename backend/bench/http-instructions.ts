@@ -15,8 +15,9 @@
  * request's code runs on one request in ten: docs/benchmarks.md, session 13), then --requests
  * counted ones, over --connections keep-alive connections. Reported: instructions per counted
  * request on the main thread, where every request runs; the medians over forks; and A/B, the
- * throughput B would keep if instructions were time. The young generation is fixed at 16 MB in
- * every server, so that how often it is collected does not depend on timing.
+ * throughput B would keep if instructions were time. The semi-spaces of the young generation are
+ * fixed at 16 MB in every server, so that how often it is collected does not depend on timing, and
+ * B sends its span batches when they are full, as under load, not on their 5 s timer.
  *
  * Only the main thread: under callgrind a request takes ~50 times as long, so what the other
  * threads do by the clock rather than by request (collections V8 starts on a timer, such as the
@@ -26,19 +27,23 @@
  * other than the main one cost ~2 µs a request more (session 13).
  *
  * Slow by nature (callgrind runs a server ~50 times slower): with the defaults, --parallel 2
- * servers at a time, about 25 minutes. Needs valgrind (`apt-get install -y valgrind`). Options:
+ * servers at a time, about 45 minutes on the services runtime. Needs valgrind (`apt-get install -y valgrind`). Options:
  * --runtime embedded|services (as bench:http), --routes ping,db --forks 2 --warmup-requests 80000
  * --requests 5000 --connections 10 --parallel 2.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import {
+  BACKEND_DIR,
   PRODUCTION_SAMPLER,
   freePort,
+  median,
+  serverArgs,
+  untilListening,
   stackEnvironments,
   startOtlpSink,
   type StackEnvironments,
@@ -66,7 +71,13 @@ function wholeNumber(name: string, min: number): number {
   return n;
 }
 
-/** Exactly `n` GET requests over `connections` keep-alive connections; every answer must be 200. */
+/** How long one request or one callgrind_control command may take under valgrind. */
+const TIMEOUT_MS = 120_000;
+
+/**
+ * Exactly `n` GET requests over `connections` keep-alive connections; every answer must be a whole
+ * 200, within TIMEOUT_MS.
+ */
 async function loadExactly(url: string, n: number, connections: number): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   let sent = 0;
@@ -74,16 +85,17 @@ async function loadExactly(url: string, n: number, connections: number): Promise
     while (sent < n) {
       sent++;
       await new Promise<void>((resolve, reject) => {
-        http
-          .get(url, { agent }, (res) => {
-            res.resume();
-            res.on('end', () =>
-              res.statusCode === 200
-                ? resolve()
-                : reject(new Error(`${url} answered ${res.statusCode}`)),
-            );
-          })
-          .on('error', reject);
+        const req = http.get(url, { agent, timeout: TIMEOUT_MS }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve()
+              : reject(new Error(`${url} answered ${res.statusCode}`)),
+          );
+          res.on('error', reject); // cut off mid-body: 'aborted', then this
+        });
+        req.on('timeout', () => req.destroy(new Error(`${url}: no answer in ${TIMEOUT_MS} ms`)));
+        req.on('error', reject);
       });
     }
   };
@@ -97,8 +109,14 @@ async function loadExactly(url: string, n: number, connections: number): Promise
 /** `summary:` of one callgrind output file: the instructions of that thread over the dump. */
 function instructionsIn(file: string): number {
   const m = /^summary: (\d+)$/m.exec(fs.readFileSync(file, 'utf8'));
-  if (!m) throw new Error(`no summary in ${file}`);
+  // 0: instrumentation was never switched on (callgrind_control exits 0 when it fails).
+  if (!m || m[1] === '0') throw new Error(`no instructions counted in ${file}`);
   return Number(m[1]);
+}
+
+/** A command to the callgrind server `pid` (`-i on`, `-d`, `-i off`). */
+async function callgrindControl(args: string[], pid: number): Promise<void> {
+  await run('callgrind_control', [...args, String(pid)], { timeout: TIMEOUT_MS });
 }
 
 interface Count {
@@ -112,15 +130,20 @@ interface Count {
 async function countServer(
   environments: StackEnvironments,
   tmp: string,
+  children: ChildProcess[],
   job: { route: string; side: 'A' | 'B'; fork: number },
 ): Promise<Count> {
   const name = `${job.route}_${job.side === 'A' ? 'off' : 'on'}${job.fork}`;
   const env = await environments.env(name, job.side === 'B' ? PRODUCTION_SAMPLER : undefined);
+  // Span batches go out when full (512 spans), as under load; on their 5 s timer, at valgrind's
+  // pace, they would go out with a few hundred.
+  if (job.side === 'B') env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
   const dir = path.join(tmp, `callgrind-${name}`);
   fs.mkdirSync(dir, { recursive: true });
   const out = path.join(dir, 'callgrind.out');
+  const logFile = path.join(dir, 'server.log');
   const port = await freePort();
-  const log = fs.openSync(path.join(dir, 'server.log'), 'w');
+  const log = fs.openSync(logFile, 'w');
   const child = spawn(
     'valgrind',
     [
@@ -131,52 +154,36 @@ async function countServer(
       process.execPath,
       '--max-semi-space-size=16',
       '--min-semi-space-size=16',
-      '--import',
-      'tsx',
-      '--import',
-      './src/platform/observability/preload.ts',
-      'bench/http.ts',
-      '--serve',
-      'stack',
-      '--port',
-      String(port),
+      ...serverArgs('stack', port),
     ],
-    { cwd: path.resolve(import.meta.dirname, '..'), env, stdio: ['ignore', log, log, 'ipc'] },
+    { cwd: BACKEND_DIR, env, stdio: ['ignore', log, log, 'ipc'] },
   );
   fs.closeSync(log);
+  children.push(child);
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) =>
-        reject(new Error(`${name} exited ${code}; see ${path.join(dir, 'server.log')}`)),
-      );
-    });
+    await untilListening(child, name);
     const url = `http://127.0.0.1:${port}${ROUTES[job.route]}`;
     const requests = wholeNumber('requests', 1);
     const connections = wholeNumber('connections', 1);
     await loadExactly(url, wholeNumber('warmup-requests', 0), connections);
-    const pid = String(child.pid);
-    await run('callgrind_control', ['-i', 'on', pid]);
+    await callgrindControl(['-i', 'on'], child.pid!);
     await loadExactly(url, requests, connections);
-    await run('callgrind_control', ['-d', pid]);
-    await run('callgrind_control', ['-i', 'off', pid]);
-    // The dump has a file per thread; callgrind.out.1-01 is the main thread's.
-    const main = path.join(dir, 'callgrind.out.1-01');
-    if (!fs.existsSync(main)) throw new Error(`${name}: no dump of the main thread in ${dir}`);
-    const count = { ...job, main: instructionsIn(main) / requests };
+    await callgrindControl(['-d'], child.pid!);
+    await callgrindControl(['-i', 'off'], child.pid!);
+    // The first dump writes a file per thread, callgrind.out.1-NN; 01 is the main thread.
+    const count = { ...job, main: instructionsIn(`${out}.1-01`) / requests };
     process.stderr.write(
       `${job.route} ${job.side} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
     );
     return count;
+  } catch (err) {
+    // The log goes with the run's temporary directory: its end is the clue.
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
+    process.stderr.write(`${name} failed; the end of its log:\n${tail}\n`);
+    throw err;
   } finally {
     child.kill('SIGKILL');
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main() {
@@ -186,6 +193,7 @@ async function main() {
   const routes = opts.routes.split(',');
   const unknown = routes.filter((r) => !(r in ROUTES));
   if (unknown.length) throw new Error(`--routes: no route named ${unknown.join(', ')}`);
+  if (new Set(routes).size !== routes.length) throw new Error('--routes: a route named twice');
   const forks = wholeNumber('forks', 1);
   const parallel = wholeNumber('parallel', 1);
   wholeNumber('requests', 1);
@@ -201,14 +209,19 @@ async function main() {
     ).flat(),
   );
   const counts: Count[] = [];
+  const children: ChildProcess[] = [];
   try {
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
-        while (next < jobs.length) counts.push(await countServer(environments, tmp, jobs[next++]!));
+        while (next < jobs.length) {
+          counts.push(await countServer(environments, tmp, children, jobs[next++]!));
+        }
       }),
     );
   } finally {
+    // Also the servers of jobs still running when another failed.
+    for (const child of children) child.kill('SIGKILL');
     sink.close();
     await environments.drop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -216,7 +229,8 @@ async function main() {
 
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
   const rows = routes.map((route) => {
-    const side = (s: 'A' | 'B') => counts.filter((c) => c.route === route && c.side === s);
+    const side = (s: 'A' | 'B') =>
+      counts.filter((c) => c.route === route && c.side === s).sort((x, y) => x.fork - y.fork);
     const [a, b] = [side('A'), side('B')];
     const [aMain, bMain] = [median(a.map((c) => c.main)), median(b.map((c) => c.main))];
     const forksOf = (cs: Count[]) => cs.map((c) => k(c.main)).join(', ');
@@ -224,7 +238,7 @@ async function main() {
   });
   console.log(
     [
-      `Runtime: ${opts.runtime}. Callgrind, young generation 16 MB. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
+      `Runtime: ${opts.runtime}. Callgrind, semi-spaces 16 MB, span batches sent when full. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
       `OTLP export requests received by the sink: ${sink.received()}.`,
       '',
       'A: metrics and tracing off. B: both on, production sampler (parent-based, 10 %). Instructions per',

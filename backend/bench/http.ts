@@ -42,8 +42,12 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import {
   ALWAYS,
+  BACKEND_DIR,
   PRODUCTION_SAMPLER,
   freePort,
+  median,
+  serverArgs,
+  untilListening,
   stackEnvironments,
   startOtlpSink,
   type SamplerSetting,
@@ -167,12 +171,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).status === 0;
 
 function toMs(value: string): number {
@@ -247,23 +245,17 @@ async function main() {
 
   async function start(mode: string, env: NodeJS.ProcessEnv): Promise<string> {
     const port = await freePort();
-    const args = ['--import', 'tsx'];
-    if (mode !== 'bare') args.push('--import', './src/platform/observability/preload.ts');
-    args.push('bench/http.ts', '--serve', mode, '--port', String(port));
     // Logs (stdout) go straight to /dev/null: through a pipe, this process would spend a core's
     // share reading them. The server says it is up on an IPC message.
     const devNull = fs.openSync('/dev/null', 'w');
-    const child = spawn(process.execPath, args, {
-      cwd: path.resolve(import.meta.dirname, '..'),
+    const child = spawn(process.execPath, serverArgs(mode, port), {
+      cwd: BACKEND_DIR,
       env,
       stdio: ['ignore', devNull, 'inherit', 'ipc'],
     });
     fs.closeSync(devNull);
     children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`${mode} server exited ${code}`)));
-    });
+    await untilListening(child, mode);
     const origin = `http://127.0.0.1:${port}`;
     pids.set(origin, child.pid!);
     return origin;

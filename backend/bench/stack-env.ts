@@ -1,7 +1,9 @@
 /**
- * What the HTTP benchmarks (http.ts, http-instructions.ts) share: the environment a server under
- * test runs with, a database per server on the services runtime, an OTLP sink, a free port.
+ * What the HTTP benchmarks (http.ts, http-instructions.ts) share: how a server under test is
+ * started and the environment it runs with, a database per server on the services runtime, an
+ * OTLP sink, a free port, the median.
  */
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +17,34 @@ export interface SamplerSetting {
 export const PRODUCTION_SAMPLER: SamplerSetting = { name: 'parentbased_traceidratio', arg: '0.1' };
 /** Every request sampled. */
 export const ALWAYS: SamplerSetting = { name: 'always_on', arg: undefined };
+
+/** The backend package, where the servers run (tsx and the preload resolve from there). */
+export const BACKEND_DIR = path.resolve(import.meta.dirname, '..');
+
+/**
+ * Node's arguments for a server under test (bench/http.ts --serve MODE): the application with the
+ * preload every Hanger process has, or, for `bare`, a plain node:http server.
+ */
+export function serverArgs(mode: string, port: number): string[] {
+  const args = ['--import', 'tsx'];
+  if (mode !== 'bare') args.push('--import', './src/platform/observability/preload.ts');
+  args.push('bench/http.ts', '--serve', mode, '--port', String(port));
+  return args;
+}
+
+/** Resolves when a server started with an IPC channel says it is listening. */
+export function untilListening(child: ChildProcess, name: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${name} server exited ${code}`)));
+  });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
