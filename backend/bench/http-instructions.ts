@@ -3,11 +3,12 @@
  *
  * The CPU side of `npm run bench:http`'s (b) and (b3), counted instead of timed: each server runs
  * under callgrind (valgrind), which counts the instructions a thread executes whatever else the
- * machine is doing. Same binary, same requests, same count, on a quiet machine or a loaded one;
- * the wall clock of a shared 2-core VM moves a server's CPU per request by a third from one
- * second to the next (docs/benchmarks.md, session 14). What the count cannot see is how fast the
- * instructions run (cache misses, branch mispredictions): bench:http's clock is still the measure
- * of throughput, this one is the measure of work.
+ * machine is doing. The count does not move with the machine (two processes of one configuration
+ * still differ by a few per cent, hence the forks), while on a shared 2-core VM the clock put one
+ * server's CPU per request at 156 µs in one round and 256 µs in another a few seconds later
+ * (docs/benchmarks.md, session 14). What the count cannot see is how fast the instructions run
+ * (cache misses, branch mispredictions): bench:http's clock is still the measure of throughput,
+ * this one is the measure of work.
  *
  * For each route (ping: the full stack, no I/O; db: one database round trip) and fork, a server
  * with metrics and tracing off (A) and one with both on at the production sampler (B) each serve
@@ -27,9 +28,9 @@
  * other than the main one cost ~2 µs a request more (session 13).
  *
  * Slow by nature (callgrind runs a server ~50 times slower): with the defaults, --parallel 2
- * servers at a time, about 45 minutes on the services runtime. Needs valgrind (`apt-get install -y valgrind`). Options:
- * --runtime embedded|services (as bench:http), --routes ping,db --forks 2 --warmup-requests 80000
- * --requests 5000 --connections 10 --parallel 2.
+ * servers at a time, about 45 minutes on the services runtime. Needs valgrind (`apt-get install
+ * -y valgrind`). Options: --runtime embedded|services (as bench:http), --routes ping,db --forks 2
+ * --warmup-requests 80000 --requests 5000 --connections 10 --parallel 2.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
