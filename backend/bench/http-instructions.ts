@@ -128,10 +128,18 @@ interface Count {
   main: number;
 }
 
+/** Requests each server serves: uncounted, then counted, over this many connections. */
+interface Load {
+  warmup: number;
+  requests: number;
+  connections: number;
+}
+
 async function countServer(
   environments: StackEnvironments,
   tmp: string,
   children: ChildProcess[],
+  load: Load,
   job: { route: string; side: 'A' | 'B'; fork: number },
 ): Promise<Count> {
   const name = `${job.route}_${job.side === 'A' ? 'off' : 'on'}${job.fork}`;
@@ -164,9 +172,8 @@ async function countServer(
   try {
     await untilListening(child, name);
     const url = `http://127.0.0.1:${port}${ROUTES[job.route]}`;
-    const requests = wholeNumber('requests', 1);
-    const connections = wholeNumber('connections', 1);
-    await loadExactly(url, wholeNumber('warmup-requests', 0), connections);
+    const { requests, warmup, connections } = load;
+    await loadExactly(url, warmup, connections);
     await callgrindControl(['-i', 'on'], child.pid!);
     await loadExactly(url, requests, connections);
     await callgrindControl(['-d'], child.pid!);
@@ -197,9 +204,11 @@ async function main() {
   if (new Set(routes).size !== routes.length) throw new Error('--routes: a route named twice');
   const forks = wholeNumber('forks', 1);
   const parallel = wholeNumber('parallel', 1);
-  wholeNumber('requests', 1);
-  wholeNumber('warmup-requests', 0);
-  wholeNumber('connections', 1);
+  const load: Load = {
+    warmup: wholeNumber('warmup-requests', 0),
+    requests: wholeNumber('requests', 1),
+    connections: wholeNumber('connections', 1),
+  };
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-instructions-'));
   const sink = await startOtlpSink();
@@ -216,7 +225,7 @@ async function main() {
     await Promise.all(
       Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
         while (next < jobs.length) {
-          counts.push(await countServer(environments, tmp, children, jobs[next++]!));
+          counts.push(await countServer(environments, tmp, children, load, jobs[next++]!));
         }
       }),
     );
