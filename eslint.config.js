@@ -50,7 +50,7 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.recommended.rules },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', '**/*.d.cts'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

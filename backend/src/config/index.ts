@@ -123,6 +123,11 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: optionalString,
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalString,
   OTEL_SERVICE_NAME: z.string().default('hanger'),
+  /**
+   * What carries the trace context through promises (ADR 0012): V8's continuation data through the
+   * native addon, or promise hooks; `auto` takes the addon where it was built.
+   */
+  TRACE_CONTEXT: z.enum(['auto', 'continuation-data', 'promise-hooks']).default('auto'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -167,6 +172,7 @@ export interface Config {
       /** The OTLP/HTTP body format: the traces variable, else the general one, else protobuf. */
       protocol: 'http/protobuf' | 'http/json';
       serviceName: string;
+      context: Env['TRACE_CONTEXT'];
     };
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -254,6 +260,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         exporter: e.OTEL_TRACES_EXPORTER === 'console' ? 'console' : 'otlp',
         protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
         serviceName: e.OTEL_SERVICE_NAME,
+        context: e.TRACE_CONTEXT,
       },
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

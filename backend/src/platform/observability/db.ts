@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import type { DbMetrics } from './metrics';
-import { activeContext } from './promise-context';
+import { activeContext } from './tracing';
 
 const OPERATION =
   /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;

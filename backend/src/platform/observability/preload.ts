@@ -33,6 +33,7 @@ if (isMainThread && config?.observability.tracing.enabled) {
     serviceName: config.observability.tracing.serviceName,
     exporter: config.observability.tracing.exporter,
     protocol: config.observability.tracing.protocol,
+    context: config.observability.tracing.context,
     log: createLogger(config.logLevel),
   });
 }

@@ -11,11 +11,6 @@ let current: Context = ROOT_CONTEXT;
 /** Managers whose hooks are installed; the last one out resets the active context. */
 let hookedManagers = 0;
 
-/** The active context without the API's global lookup (the log mixin asks on every line). */
-export function activeContext(): Context {
-  return current;
-}
-
 /**
  * An OpenTelemetry context manager that carries the active context through promises only, with
  * V8's promise hooks, instead of Node 20's AsyncLocalStorage.
@@ -42,7 +37,6 @@ export class PromiseContextManager extends AsyncLocalStorageContextManager {
   #enabled = false;
 
   override active(): Context {
-    // Same as activeContext(); a method, as the API calls it.
     return current;
   }
 

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { outboxJobs } from '../outbox/outbox.table';
-import { startTracing, stopTracing, traceLogFields } from './tracing';
+import { contextCarrier, startTracing, stopTracing, traceLogFields } from './tracing';
 
 declare module '../queue/types' {
   interface JobMap {
@@ -98,6 +98,10 @@ describe('tracing (in-memory span exporter)', () => {
     const jobLine = lines.find((l) => l.msg === 'probe job ran' && l.marker === marker);
     return { res, requestLine, jobLine };
   }
+
+  it('carries the context on continuation data, through the addon npm ci builds (ADR 0012)', () => {
+    expect(contextCarrier()).toBe('continuation-data');
+  });
 
   it("puts the request's trace id on the API log line and on the log line of the job it caused", async () => {
     const { res, requestLine, jobLine } = await probe('first');

@@ -16,7 +16,13 @@ import {
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { OtlpProtocol } from './otlp-export';
-import { PromiseContextManager, activeContext } from './promise-context';
+import {
+  ContinuationContextManager,
+  carryContextIntoThen,
+  continuationDataWorks,
+  loadContinuationData,
+} from './continuation-context';
+import { PromiseContextManager } from './promise-context';
 import { DecidedSampler, RootDecider, samplerFromEnv } from './sampling';
 
 /**
@@ -32,6 +38,18 @@ let notRecord: SamplingDecision | undefined;
 let ids: RootDecider | undefined;
 /** Whether `ids` decides new traces by itself (the sampler came from the environment). */
 let rootsDecidedByIds = false;
+/** The registered context manager, read directly by `activeContext`. */
+let contextManager: { active(): Context } | undefined;
+let carrier: ContextCarrier | undefined;
+/** Undoes `carryContextIntoThen` on drizzle's query builders (stopTracing). */
+let undoThenPatch: (() => void) | undefined;
+
+/**
+ * What carries the active context through promises: V8's continuation-preserved embedder data
+ * through the native addon (continuation-context.ts, ADR 0012), or V8's promise hooks
+ * (promise-context.ts, ADR 0007). `auto` takes the first where the addon was built and works.
+ */
+export type ContextCarrier = 'continuation-data' | 'promise-hooks';
 
 export interface TracingOptions {
   serviceName: string;
@@ -47,6 +65,8 @@ export interface TracingOptions {
   sampler?: Sampler;
   /** Where the SDK's own warnings and errors go (a failed export, say); unset, nowhere. */
   log?: DiagSink;
+  /** What carries the active context (default `auto`; config: TRACE_CONTEXT). */
+  context?: ContextCarrier | 'auto';
 }
 
 /** Restores the SDK's own global error handler (stopTracing). */
@@ -84,6 +104,47 @@ export function getTracer(): Tracer | undefined {
   return tracer;
 }
 
+/** What carries the active context while tracing is on; undefined when it is off. */
+export function contextCarrier(): ContextCarrier | undefined {
+  return carrier;
+}
+
+/**
+ * The active context without the API's global lookup (the log mixin asks on every line); the API's
+ * when tracing was not started here (a test registering a manager of its own).
+ */
+export function activeContext(): Context {
+  return contextManager ? contextManager.active() : context.active();
+}
+
+/**
+ * The context manager `choice` asks for. `continuation-data` where the addon is missing or does not
+ * work is an error; `auto` falls back to promise hooks and says why.
+ */
+async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSink | undefined) {
+  if (choice !== 'promise-hooks') {
+    const data = loadContinuationData();
+    const problem = !data
+      ? 'the @hanger/continuation-data addon is not built (npm ci builds it with node-gyp)'
+      : !(await continuationDataWorks(data))
+        ? `this V8 (${process.versions.v8}) does not carry continuation-preserved embedder data`
+        : undefined;
+    if (!problem) {
+      // The thenables the application awaits in traced code: drizzle's query builders.
+      const { QueryPromise } = await import('drizzle-orm');
+      undoThenPatch = carryContextIntoThen(QueryPromise.prototype, data!);
+      return { manager: new ContinuationContextManager(data!), kind: 'continuation-data' as const };
+    }
+    if (choice === 'continuation-data')
+      throw new Error(`TRACE_CONTEXT=continuation-data: ${problem}`);
+    log?.warn(
+      { problem },
+      'tracing: trace context on promise hooks, which slow every promise of the process',
+    );
+  }
+  return { manager: new PromiseContextManager(), kind: 'promise-hooks' as const };
+}
+
 export async function startTracing(options: TracingOptions): Promise<void> {
   if (tracer) return;
   const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv] = await Promise.all([
@@ -113,6 +174,7 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       ];
     }
   }
+  const chosen = await createContextManager(options.context ?? 'auto', options.log);
   const fromEnv = samplerFromEnv(base, process.env);
   sampler = options.sampler ?? fromEnv.sampler;
   rootsDecidedByIds = options.sampler === undefined;
@@ -135,8 +197,10 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     resetErrorHandler = () => core.setGlobalErrorHandler(core.loggingErrorHandler());
     diag.setLogger(diagLogger(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
-  // The promise-hook context manager (see promise-context.ts) and the W3C propagator.
-  provider.register({ contextManager: new PromiseContextManager() });
+  // The context manager chosen above and the W3C propagator.
+  provider.register({ contextManager: chosen.manager });
+  contextManager = chosen.manager;
+  carrier = chosen.kind;
 
   if (options.instrument !== false) {
     const [{ registerInstrumentations }, { HttpInstrumentation }, io] = await Promise.all([
@@ -172,6 +236,10 @@ export async function stopTracing(): Promise<void> {
   notRecord = undefined;
   ids = undefined;
   rootsDecidedByIds = false;
+  contextManager = undefined;
+  carrier = undefined;
+  undoThenPatch?.();
+  undoThenPatch = undefined;
   await stop?.();
   trace.disable();
   context.disable();
