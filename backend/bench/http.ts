@@ -15,6 +15,9 @@
  *       reach; (c2, c3) the stack with an AsyncLocalStorage entered once and tracing off, on the
  *       ping and the database routes: what the SDK's own context manager would add on Node 20 by
  *       itself, before any span (why tracing carries its context on promise hooks, ADR 0007).
+ *   (b4, b5) for information: the traced stack of (b) and (b3) with its context carried on V8's
+ *       continuation data (the native addon, the default; ADR 0012) against the same on promise
+ *       hooks (the fallback, ADR 0007).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
  * reported: the machines are shared and noisy. The application with metrics and tracing off and
@@ -58,6 +61,8 @@ const run = promisify(execFile);
 const BODY = JSON.stringify({ status: 'ok' });
 const BENCH_ROUTE = '/api/v1/_bench/ping';
 const BENCH_DB_ROUTE = '/api/v1/_bench/db';
+/** The comparisons, in the order they run (`--only` picks some). */
+const COMPARISONS = ['a1', 'a2', 'b', 'b3', 'c1', 'c2', 'c3', 'b4', 'b5', 'b2'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -68,7 +73,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     /** embedded (PGlite, in-process queue and cache) or services (Postgres + Redis, as in production). */
     runtime: { type: 'string', default: 'embedded' },
-    /** Comma-separated comparison names (a1,a2,b,b3,c1,c2,c3,b2) to run only those; default all. */
+    /** Comma-separated comparison names (COMPARISONS) to run only those; default all. */
     only: { type: 'string' },
     /**
      * Server processes per side for the application with metrics and tracing off and on (the A
@@ -261,6 +266,12 @@ async function main() {
     return origin;
   }
 
+  const only = opts.only?.split(',');
+  const unknown = only?.filter((name) => !COMPARISONS.includes(name));
+  if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
+  /** Whether any of these comparisons runs. */
+  const wanted = (...names: string[]) => !only || names.some((name) => only.includes(name));
+
   try {
     const bare = await start('bare', process.env);
     // Forks, as JMH runs a benchmark in several JVMs: one server process can stay slow or fast
@@ -271,14 +282,30 @@ async function main() {
     const observeds: string[] = [];
     for (let f = 0; f < forks; f++) {
       stacks.push(await start('stack', await stackEnv(`stack${f}`)));
-      observeds.push(await start('stack', await stackEnv(`observed${f}`, PRODUCTION_SAMPLER)));
+      // Continuation data named, not left to `auto`: an addon that failed to build fails the
+      // bench instead of measuring the fallback.
+      observeds.push(
+        await start('stack', {
+          ...(await stackEnv(`observed${f}`, PRODUCTION_SAMPLER)),
+          TRACE_CONTEXT: 'continuation-data',
+        }),
+      );
     }
-    const always = await start('stack', await stackEnv('always', ALWAYS));
-    const fastifyFloor = await start('fastify-headers', process.env);
-    const alsFloor = await start('stack', {
-      ...(await stackEnv('als')),
-      BENCH_ASYNC_LOCAL_STORAGE: 'true',
-    });
+    // The servers only some comparisons load start only when one of those is selected.
+    const always = wanted('b2') ? await start('stack', await stackEnv('always', ALWAYS)) : '';
+    const fastifyFloor = wanted('c1') ? await start('fastify-headers', process.env) : '';
+    const alsFloor = wanted('c2', 'c3')
+      ? await start('stack', { ...(await stackEnv('als')), BENCH_ASYNC_LOCAL_STORAGE: 'true' })
+      : '';
+    const hookeds: string[] = [];
+    for (let f = 0; f < forks && wanted('b4', 'b5'); f++) {
+      hookeds.push(
+        await start('stack', {
+          ...(await stackEnv(`hooked${f}`, PRODUCTION_SAMPLER)),
+          TRACE_CONTEXT: 'promise-hooks',
+        }),
+      );
+    }
     /** The URL to load in round i: one server, or each side's forks in turn. */
     const one = (url: string) => () => url;
     const forked = (origins: string[], route: string) => (round: number) =>
@@ -335,6 +362,20 @@ async function main() {
         target: '(what ADR 0007 avoids)',
       },
       {
+        name: 'b4',
+        label: `GET ${BENCH_ROUTE}: metrics + tracing at 10 %, context on continuation data (B) vs on promise hooks (A)`,
+        a: forked(hookeds, BENCH_ROUTE),
+        b: forked(observeds, BENCH_ROUTE),
+        target: '(what ADR 0012 gains)',
+      },
+      {
+        name: 'b5',
+        label: `GET ${BENCH_DB_ROUTE}: metrics + tracing at 10 %, context on continuation data (B) vs on promise hooks (A)`,
+        a: forked(hookeds, BENCH_DB_ROUTE),
+        b: forked(observeds, BENCH_DB_ROUTE),
+        target: '(what ADR 0012 gains)',
+      },
+      {
         name: 'b2',
         label: `GET ${BENCH_ROUTE}: metrics + tracing on, every request sampled (B) vs off (A)`,
         a: forked(stacks, BENCH_ROUTE),
@@ -342,9 +383,9 @@ async function main() {
         target: '(for information)',
       },
     ];
-    const only = opts.only?.split(',');
-    const unknown = only?.filter((name) => !comparisons.some((c) => c.name === name));
-    if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
+    if (comparisons.map((c) => c.name).join() !== COMPARISONS.join()) {
+      throw new Error('bench/http.ts: COMPARISONS does not list the comparisons in order');
+    }
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
     // Warm-up: every server and route the selected comparisons load serves at least `warmup`
     // requests (in 2 s runs) before any is measured, for the JIT to compile the code the requests
