@@ -7,14 +7,25 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
+# node-gyp's toolchain, for the trace-context addon (native/continuation-data, ADR 0012); it stays
+# in this stage. Node's headers come with the image (/usr/local/include/node).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY native/continuation-data native/continuation-data
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/
-# Production dependencies of the backend and contracts workspaces only.
-RUN npm ci --omit=dev --workspace backend --workspace contracts --include-workspace-root=false \
-    --no-audit --no-fund \
+# Production dependencies of the backend and contracts workspaces, and the addon, built here. The
+# addon is required in the image: its absence would fail the check below rather than leave tracing
+# on the slower promise hooks unnoticed.
+RUN npm ci --omit=dev --workspace backend --workspace contracts \
+    --workspace native/continuation-data --include-workspace-root=false --no-audit --no-fund \
+  && node -e "require('@hanger/continuation-data').get()" \
+  && rm -rf native/continuation-data/build/Release/obj.target \
   && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
@@ -26,6 +37,7 @@ ENV NODE_ENV=production \
     NODE_OPTIONS="--enable-source-maps"
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=deps --chown=node:node /app/native ./native
 COPY --chown=node:node package.json ./
 COPY --chown=node:node contracts ./contracts
 COPY --chown=node:node backend/package.json ./backend/

@@ -8,6 +8,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+# Every workspace's manifest, for npm ci to match the lock file; only the two below are installed.
+COPY native/continuation-data/package.json native/continuation-data/
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 RUN npm ci --workspace frontend --workspace contracts --include-workspace-root --no-audit --no-fund
