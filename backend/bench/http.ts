@@ -230,6 +230,12 @@ async function main() {
   if (!Number.isInteger(warmup) || warmup < 0) {
     throw new Error('--warmup-requests: a whole number of requests, from 0 (none)');
   }
+  const only = opts.only?.split(',');
+  const unknown = only?.filter((name) => !COMPARISONS.includes(name));
+  if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
+  /** Whether any of these comparisons runs. */
+  const wanted = (...names: string[]) => !only || names.some((name) => only.includes(name));
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
@@ -266,22 +272,16 @@ async function main() {
     return origin;
   }
 
-  const only = opts.only?.split(',');
-  const unknown = only?.filter((name) => !COMPARISONS.includes(name));
-  if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
-  /** Whether any of these comparisons runs. */
-  const wanted = (...names: string[]) => !only || names.some((name) => only.includes(name));
-
   try {
     const bare = await start('bare', process.env);
     // Forks, as JMH runs a benchmark in several JVMs: one server process can stay slow or fast
     // for its whole life (docs/benchmarks.md, sessions 9 and 10), and with one process per side
     // that state decided a whole comparison. Each side alternates between its forks, round by
     // round, so one process's state weighs 1/forks of the rounds.
+    // Each kind of server starts only when a selected comparison loads it.
     const stacks: string[] = [];
     const observeds: string[] = [];
-    for (let f = 0; f < forks; f++) {
-      stacks.push(await start('stack', await stackEnv(`stack${f}`)));
+    for (let f = 0; f < forks && wanted('b', 'b3', 'b4', 'b5'); f++) {
       // Continuation data named, not left to `auto`: an addon that failed to build fails the
       // bench instead of measuring the fallback.
       observeds.push(
@@ -291,7 +291,9 @@ async function main() {
         }),
       );
     }
-    // The servers only some comparisons load start only when one of those is selected.
+    for (let f = 0; f < forks && wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2'); f++) {
+      stacks.push(await start('stack', await stackEnv(`stack${f}`)));
+    }
     const always = wanted('b2') ? await start('stack', await stackEnv('always', ALWAYS)) : '';
     const fastifyFloor = wanted('c1') ? await start('fastify-headers', process.env) : '';
     const alsFloor = wanted('c2', 'c3')

@@ -1,9 +1,16 @@
+import { EventEmitter } from 'node:events';
+import { ROOT_CONTEXT, context, createContextKey } from '@opentelemetry/api';
 import { QueryPromise } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+// Loaded before tracing starts, as in most tests: drizzle copies QueryPromise's `then` onto
+// PgSelectBase's prototype as pg-core loads, so a patch of QueryPromise alone would miss selects.
+import { PgSelectBase, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
 import type * as ContinuationContext from './continuation-context';
 import type { DiagSink } from './tracing';
-import { contextCarrier, startTracing, stopTracing } from './tracing';
+import { activeContext, contextCarrier, startTracing, stopTracing } from './tracing';
 
 // Whether the addon "is built": the real loader, or none (a machine without a compiler).
 const addon = vi.hoisted(() => ({ missing: false }));
@@ -11,11 +18,30 @@ vi.mock('./continuation-context', async (importOriginal) => {
   const real = await importOriginal<typeof ContinuationContext>();
   return {
     ...real,
-    loadContinuationData: () => (addon.missing ? undefined : real.loadContinuationData()),
+    loadContinuationData: () =>
+      addon.missing
+        ? { problem: 'the @hanger/continuation-data addon does not load (simulated)' }
+        : real.loadContinuationData(),
   };
 });
 
 const thenDescriptor = () => Object.getOwnPropertyDescriptor(QueryPromise.prototype, 'then')!;
+const selectThenDescriptor = () => Object.getOwnPropertyDescriptor(PgSelectBase.prototype, 'then')!;
+
+const key = createContextKey('request');
+const items = pgTable('items', { id: integer('id'), title: text('title') });
+
+/** A pg client with no server: it answers on a later turn and records each query's context. */
+function recordingClient(seen: unknown[]) {
+  return Object.assign(new EventEmitter(), {
+    query() {
+      seen.push(activeContext().getValue(key));
+      return new Promise((resolve) =>
+        setImmediate(() => resolve({ rows: [], fields: [], rowCount: 0, command: 'SELECT' })),
+      );
+    },
+  });
+}
 
 function recordingLog() {
   const warnings: { fields: object; message: string }[] = [];
@@ -43,6 +69,35 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
     expect(thenDescriptor()).toEqual(original);
   });
 
+  it("runs a drizzle query awaited in a traced request in that request's context", async () => {
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false });
+    const seen: unknown[] = [];
+    const db = drizzle({ client: recordingClient(seen) as unknown as pg.Client });
+    await context.with(ROOT_CONTEXT.setValue(key, 'req'), async () => {
+      await db.select().from(items); // PgSelectBase: a then copied from QueryPromise
+      await db.insert(items).values({ id: 1, title: 'coat' }); // QueryPromise's own then
+      await Promise.all([db.select().from(items), db.update(items).set({ title: 'hat' })]);
+    });
+    await db.select().from(items); // outside: no context
+    expect(seen).toEqual(['req', 'req', 'req', 'req', undefined]);
+  });
+
+  it('starts once when asked twice at once, and restores every patched prototype at stop', async () => {
+    const original = thenDescriptor();
+    const originalSelect = selectThenDescriptor();
+    const options = { serviceName: 'hanger-test', spanProcessors: [], instrument: false };
+    await Promise.all([startTracing(options), startTracing(options)]);
+    expect(typeof selectThenDescriptor().get).toBe('function');
+    await stopTracing();
+    expect(thenDescriptor()).toEqual(original);
+    expect(selectThenDescriptor()).toEqual(originalSelect);
+    // And again, as a test file that starts and stops tracing per test does.
+    await startTracing(options);
+    await stopTracing();
+    expect(thenDescriptor()).toEqual(original);
+    expect(selectThenDescriptor()).toEqual(originalSelect);
+  });
+
   it('is promise hooks when asked for, and drizzle is left alone', async () => {
     const original = thenDescriptor();
     await startTracing({
@@ -63,7 +118,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
     expect(warnings).toEqual([
       {
         fields: {
-          problem: expect.stringContaining('@hanger/continuation-data addon is not built'),
+          problem: 'the @hanger/continuation-data addon does not load (simulated)',
         },
         message: 'tracing: trace context on promise hooks, which slow every promise of the process',
       },
@@ -72,6 +127,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
 
   it('refuses to start when continuation data is required and the addon is missing', async () => {
     addon.missing = true;
+    const original = thenDescriptor();
     await expect(
       startTracing({
         serviceName: 'hanger-test',
@@ -80,9 +136,10 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
         context: 'continuation-data',
       }),
     ).rejects.toThrow(
-      'TRACE_CONTEXT=continuation-data: the @hanger/continuation-data addon is not built',
+      'TRACE_CONTEXT=continuation-data: the @hanger/continuation-data addon does not load (simulated)',
     );
     expect(contextCarrier()).toBeUndefined();
+    expect(thenDescriptor()).toEqual(original);
   });
 
   it('is read from TRACE_CONTEXT: auto by default, a bad value named', () => {

@@ -10,12 +10,26 @@ export interface ContinuationData {
   swap(value: unknown): unknown;
 }
 
-/** The addon, or undefined where it was not built (no compiler at `npm ci`, another Node ABI). */
-export function loadContinuationData(): ContinuationData | undefined {
+/**
+ * The addon, or why it cannot be used: not built (no compiler at `npm ci`), built for another Node
+ * (an upgrade without a rebuild), or a Node whose own AsyncLocalStorage keeps its frame in the same
+ * slot (22 behind a flag, 24 by default), which the addon would overwrite.
+ */
+export function loadContinuationData(): { data: ContinuationData } | { problem: string } {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22) {
+    return {
+      problem: `Node ${major} keeps AsyncLocalStorage in the continuation data the addon would set`,
+    };
+  }
   try {
-    return createRequire(import.meta.url)('@hanger/continuation-data') as ContinuationData;
-  } catch {
-    return undefined;
+    return {
+      data: createRequire(import.meta.url)('@hanger/continuation-data') as ContinuationData,
+    };
+  } catch (err) {
+    return {
+      problem: `the @hanger/continuation-data addon does not load (npm ci builds it with node-gyp): ${(err as Error).message}`,
+    };
   }
 }
 
@@ -47,7 +61,10 @@ export async function continuationDataWorks(data: ContinuationData): Promise<boo
  * switches off for the rest of the process (promise-context.ts, the fallback).
  *
  * `with` sets the value for the synchronous call and restores it after (also on throw): two calls
- * into the addon. `active` is one. What it carries and what it does not is what promise-context.ts
+ * into the addon. `active` is one. Every set is paired with a restore (here, in the `then` getter
+ * below, in the start-up probe): V8 clears the value after each promise reaction, but a callback
+ * from the event loop sees whatever was left, so a set without its restore would leak the context
+ * into the next request's callbacks. What it carries and what it does not is what promise-context.ts
  * carries: promises and awaits, not the callbacks of timers, ticks, sockets and event emitters,
  * which the request hooks and `bind` handle as there.
  *
@@ -55,6 +72,8 @@ export async function continuationDataWorks(data: ContinuationData): Promise<boo
  * AsyncLocalStorage is never entered.
  */
 export class ContinuationContextManager extends AsyncLocalStorageContextManager {
+  /** Disabled (as before `enable`), `with` only calls: it cannot set a context for the synchronous
+   * call alone, as the promise-hook manager can, since whatever it sets, awaits carry on. */
   #enabled = false;
 
   constructor(private readonly data: ContinuationData) {
@@ -92,6 +111,10 @@ export class ContinuationContextManager extends AsyncLocalStorageContextManager 
   }
 }
 
+/** On a `then` getter of ours: the descriptor it replaced. */
+const kReplaced = Symbol('hanger.replacedThen');
+type ThenGetter = (() => unknown) & { [kReplaced]?: PropertyDescriptor };
+
 /**
  * Carries the active context into the `then` of a class of thenables, and returns the undo.
  *
@@ -100,28 +123,35 @@ export class ContinuationContextManager extends AsyncLocalStorageContextManager 
  * without this a query awaited in a traced request would run, and look for its parent span, in no
  * context. V8 reads `then` synchronously where the thenable is awaited or resolved: a getter there
  * hands out `then` bound to the context active at that moment (the original itself when none is).
+ *
+ * A prototype that already has such a getter (installed before, or copied from another prototype
+ * by a mixin, as drizzle copies QueryPromise's methods onto PgSelectBase's) gets a fresh one over
+ * the same original; the undo puts the original back.
  */
 export function carryContextIntoThen(prototype: object, data: ContinuationData): () => void {
-  const descriptor = Object.getOwnPropertyDescriptor(prototype, 'then');
-  const then: unknown = descriptor?.value;
-  if (!descriptor || typeof then !== 'function') {
+  const current = Object.getOwnPropertyDescriptor(prototype, 'then');
+  const original = (current?.get as ThenGetter | undefined)?.[kReplaced] ?? current;
+  const then: unknown = original?.value;
+  if (!original || typeof then !== 'function') {
     throw new TypeError('carryContextIntoThen: the prototype has no own `then` method');
   }
+  const getter: ThenGetter = function () {
+    const active = data.get();
+    if (active === undefined) return then;
+    return function (this: unknown, ...args: unknown[]): unknown {
+      const previous = data.swap(active);
+      try {
+        return then.apply(this, args);
+      } finally {
+        data.swap(previous);
+      }
+    };
+  };
+  getter[kReplaced] = original;
   Object.defineProperty(prototype, 'then', {
     configurable: true,
-    enumerable: descriptor.enumerable,
-    get() {
-      const active = data.get();
-      if (active === undefined) return then;
-      return function (this: unknown, ...args: unknown[]): unknown {
-        const previous = data.swap(active);
-        try {
-          return then.apply(this, args);
-        } finally {
-          data.swap(previous);
-        }
-      };
-    },
+    enumerable: original.enumerable,
+    get: getter,
   });
-  return () => Object.defineProperty(prototype, 'then', descriptor);
+  return () => Object.defineProperty(prototype, 'then', original);
 }

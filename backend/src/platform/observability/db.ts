@@ -53,7 +53,7 @@ interface ConnectionParameters {
  * bound callback, an operation-duration metric nobody reads) cost a traced database route a
  * seventh of its throughput at a 10 % sampler (docs/benchmarks.md, session 9). A query outside a
  * recording span makes no span, not even a non-recording one: it propagates no context. The
- * recording span is read from the promise-hook context manager that `startTracing` registers.
+ * recording span is read from the context manager that `startTracing` registers (tracing.ts).
  */
 export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers): void {
   if (metrics) {

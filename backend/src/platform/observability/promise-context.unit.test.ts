@@ -16,9 +16,9 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 // npm ci builds the addon on this project's machines (node-gyp); without it this throws, and the
 // continuation-data cases fail rather than skip.
 const continuationData = () => {
-  const data = loadContinuationData();
-  if (!data) throw new Error('@hanger/continuation-data is not built: run npm ci');
-  return data;
+  const loaded = loadContinuationData();
+  if ('problem' in loaded) throw new Error(loaded.problem);
+  return loaded.data;
 };
 
 type Manager = PromiseContextManager | ContinuationContextManager;

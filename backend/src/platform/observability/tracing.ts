@@ -9,6 +9,7 @@ import {
   propagation,
   trace,
   type Context,
+  type ContextManager,
   type DiagLogger,
   type Span,
   type Tracer,
@@ -119,21 +120,34 @@ export function activeContext(): Context {
 
 /**
  * The context manager `choice` asks for. `continuation-data` where the addon is missing or does not
- * work is an error; `auto` falls back to promise hooks and says why.
+ * work is an error; `auto` falls back to promise hooks and says why. With continuation data, the
+ * thenables the application awaits in traced code carry it into their `then`: drizzle's query
+ * builders (QueryPromise, and PgSelectBase, onto which drizzle copies QueryPromise's methods when
+ * pg-core loads, so whichever of the two loaded first). Other thenables would need the same; pg,
+ * ioredis, BullMQ and the AWS SDK return native promises.
  */
 async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSink | undefined) {
   if (choice !== 'promise-hooks') {
-    const data = loadContinuationData();
-    const problem = !data
-      ? 'the @hanger/continuation-data addon is not built (npm ci builds it with node-gyp)'
-      : !(await continuationDataWorks(data))
-        ? `this V8 (${process.versions.v8}) does not carry continuation-preserved embedder data`
-        : undefined;
-    if (!problem) {
-      // The thenables the application awaits in traced code: drizzle's query builders.
-      const { QueryPromise } = await import('drizzle-orm');
-      undoThenPatch = carryContextIntoThen(QueryPromise.prototype, data!);
-      return { manager: new ContinuationContextManager(data!), kind: 'continuation-data' as const };
+    const loaded = loadContinuationData();
+    const problem =
+      'problem' in loaded
+        ? loaded.problem
+        : !(await continuationDataWorks(loaded.data))
+          ? `this V8 (${process.versions.v8}) does not carry continuation-preserved embedder data`
+          : undefined;
+    if (!problem && 'data' in loaded) {
+      const [{ QueryPromise }, { PgSelectBase }] = await Promise.all([
+        import('drizzle-orm'),
+        import('drizzle-orm/pg-core'),
+      ]);
+      const undos = [QueryPromise.prototype, PgSelectBase.prototype].map((prototype) =>
+        carryContextIntoThen(prototype, loaded.data),
+      );
+      return {
+        manager: new ContinuationContextManager(loaded.data),
+        kind: 'continuation-data' as const,
+        undo: () => undos.forEach((undo) => undo()),
+      };
     }
     if (choice === 'continuation-data')
       throw new Error(`TRACE_CONTEXT=continuation-data: ${problem}`);
@@ -142,11 +156,39 @@ async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSi
       'tracing: trace context on promise hooks, which slow every promise of the process',
     );
   }
-  return { manager: new PromiseContextManager(), kind: 'promise-hooks' as const };
+  return { manager: new PromiseContextManager(), kind: 'promise-hooks' as const, undo: () => {} };
 }
 
-export async function startTracing(options: TracingOptions): Promise<void> {
-  if (tracer) return;
+/** A start under way: a second call waits for it instead of starting another provider. */
+let starting: Promise<void> | undefined;
+
+export function startTracing(options: TracingOptions): Promise<void> {
+  if (tracer) return Promise.resolve();
+  starting ??= start(options).finally(() => {
+    starting = undefined;
+  });
+  return starting;
+}
+
+async function start(options: TracingOptions): Promise<void> {
+  // First, so that a refusal (TRACE_CONTEXT=continuation-data without the addon) leaves nothing
+  // started behind it.
+  const chosen = await createContextManager(options.context ?? 'auto', options.log);
+  contextManager = chosen.manager;
+  carrier = chosen.kind;
+  undoThenPatch = chosen.undo;
+  try {
+    await startProvider(options, chosen.manager);
+  } catch (err) {
+    contextManager = undefined;
+    carrier = undefined;
+    undoThenPatch = undefined;
+    chosen.undo();
+    throw err;
+  }
+}
+
+async function startProvider(options: TracingOptions, contextManagerToRegister: ContextManager) {
   const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/sdk-trace-base'),
@@ -174,7 +216,6 @@ export async function startTracing(options: TracingOptions): Promise<void> {
       ];
     }
   }
-  const chosen = await createContextManager(options.context ?? 'auto', options.log);
   const fromEnv = samplerFromEnv(base, process.env);
   sampler = options.sampler ?? fromEnv.sampler;
   rootsDecidedByIds = options.sampler === undefined;
@@ -197,10 +238,8 @@ export async function startTracing(options: TracingOptions): Promise<void> {
     resetErrorHandler = () => core.setGlobalErrorHandler(core.loggingErrorHandler());
     diag.setLogger(diagLogger(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
-  // The context manager chosen above and the W3C propagator.
-  provider.register({ contextManager: chosen.manager });
-  contextManager = chosen.manager;
-  carrier = chosen.kind;
+  // The context manager startTracing chose and the W3C propagator.
+  provider.register({ contextManager: contextManagerToRegister });
 
   if (options.instrument !== false) {
     const [{ registerInstrumentations }, { HttpInstrumentation }, io] = await Promise.all([
