@@ -19,7 +19,7 @@ export function loadContinuationData(): { data: ContinuationData } | { problem: 
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 22) {
     return {
-      problem: `Node ${major} keeps AsyncLocalStorage in the continuation data the addon would set`,
+      problem: `Node ${major}'s AsyncLocalStorage can keep its frame in the data the addon would set`,
     };
   }
   try {
