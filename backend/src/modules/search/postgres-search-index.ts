@@ -501,17 +501,63 @@ function facetFilters(
 
 const isSql = (s: SQL | null): s is SQL => s !== null;
 
-/** Bounding box (index-friendly) then the exact great-circle distance (haversine, km). */
+/** The Earth's mean radius in km, as `haversineKm` uses it (12742 = 2 × 6371). */
+const EARTH_RADIUS_KM = 6371;
+
+/**
+ * The longitude ranges (west, east; degrees, within ±180) of a box around the circle of `radiusKm`
+ * around a point, and its latitude range. Exact for a sphere: the circle's widest longitude is
+ * asin(sin(d) / cos(lat)) away (d its angular radius), a little more than d / cos(lat), which the
+ * box used to take. A circle that reaches a pole spans every longitude; one that crosses the
+ * antimeridian gets two ranges, one on each side of it.
+ */
+export function nearBoxes(near: { lat: number; lng: number; radiusKm: number }): {
+  south: number;
+  north: number;
+  lngRanges: [number, number][];
+} {
+  const d = near.radiusKm / EARTH_RADIUS_KM;
+  const degrees = (radians: number) => (radians * 180) / Math.PI;
+  // A hair wider than exact, so that rounding never leaves a point on the circle out of the box
+  // (the haversine condition decides).
+  const margin = 1e-6;
+  const dLat = degrees(d) + margin;
+  const south = near.lat - dLat;
+  const north = near.lat + dLat;
+  const ratio = Math.sin(d) / Math.cos((near.lat * Math.PI) / 180);
+  if (north >= 90 || south <= -90 || !(ratio < 1)) {
+    return { south, north, lngRanges: [[-180, 180]] };
+  }
+  const dLng = degrees(Math.asin(ratio)) + margin;
+  const west = near.lng - dLng;
+  const east = near.lng + dLng;
+  const lngRanges: [number, number][] =
+    west < -180
+      ? [
+          [west + 360, 180],
+          [-180, east],
+        ]
+      : east > 180
+        ? [
+            [west, 180],
+            [-180, east - 360],
+          ]
+        : [[west, east]];
+  return { south, north, lngRanges };
+}
+
+/** Bounding box(es) (index-friendly) then the exact great-circle distance (haversine, km). */
 export function nearFilter(near: { lat: number; lng: number; radiusKm: number }): SQL[] {
-  const dLat = near.radiusKm / 111.045;
-  const cos = Math.cos((near.lat * Math.PI) / 180);
-  const dLng = cos > 0.01 ? near.radiusKm / (111.045 * cos) : 180;
-  // The box uses the GiST index on point(lng, lat) (search_items_point_idx).
-  const out: SQL[] = [
-    sql`point(lng, lat) <@ box(point(${Math.max(-180, near.lng - dLng)}, ${near.lat - dLat}), point(${Math.min(180, near.lng + dLng)}, ${near.lat + dLat}))`,
+  const { south, north, lngRanges } = nearBoxes(near);
+  // Each box uses the GiST index on point(lng, lat) (search_items_point_idx).
+  const boxes = lngRanges.map(
+    ([west, east]) =>
+      sql`point(lng, lat) <@ box(point(${west}, ${south}), point(${east}, ${north}))`,
+  );
+  return [
+    boxes.length === 1 ? boxes[0]! : sql`(${sql.join(boxes, sql` or `)})`,
+    sql`${haversineKm(near.lat, near.lng)} <= ${near.radiusKm}`,
   ];
-  out.push(sql`${haversineKm(near.lat, near.lng)} <= ${near.radiusKm}`);
-  return out;
 }
 
 export function haversineKm(lat: number, lng: number): SQL {
