@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { redactUrl } from '../logging/logger';
+import { isProbeRoute } from './probes';
 import { UNMATCHED_ROUTE, routeTemplate } from './route';
 
 /**
  * One JSON line per request (Fastify's own pair of lines is off): request id, method, redacted
- * URL, route template, status, duration and the user when known. Health probes log only at debug.
+ * URL, route template, status, duration and the user when known. Probes (probes.ts) log only at
+ * debug.
  * The line goes through the root logger with the request id as a field: a per-request pino child
  * would cost more than the line (see platform/logging/request-logger.ts). The route's own log
  * level still decides whether it is written.
@@ -14,7 +16,7 @@ export function registerRequestLog(app: FastifyInstance, log: Logger) {
   app.addHook('onResponse', (request, reply, done) => {
     const template = routeTemplate(request);
     const route = template === UNMATCHED_ROUTE ? undefined : template;
-    const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
+    const quiet = isProbeRoute(route);
     const status = reply.statusCode;
     const level = status >= 500 ? 'error' : quiet ? 'debug' : 'info';
     if (!(request.log as unknown as Pick<Logger, 'isLevelEnabled'>).isLevelEnabled(level)) {

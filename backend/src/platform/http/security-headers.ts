@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { isProbeRoute } from './probes';
 import { UNMATCHED_ROUTE, routeTemplate } from './route';
 
 /**
@@ -47,14 +48,12 @@ export const API_SECURITY_HEADERS: HelmetOptions = {
   xXssProtection: false,
 };
 
-/** Probes answered outside /api/v1, which are JSON too. */
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** JSON API responses (and probes) get the API set; pages, the API docs and files get the document set. */
 export function isApiRequest(request: FastifyRequest): boolean {
   const template = routeTemplate(request);
   const path = template === UNMATCHED_ROUTE ? request.url : template;
-  return path.startsWith('/api/v1/') || PROBES.has(path);
+  // Probes answered outside /api/v1 are JSON too.
+  return path.startsWith('/api/v1/') || isProbeRoute(path);
 }
 
 /**

@@ -4,18 +4,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
+import { isProbeRoute } from '../http/probes';
 import { routeTemplate } from '../http/route';
 import type { Metrics } from './metrics';
 import { getTracer, startServerSpan } from './tracing';
-
-/** Probes and scrapes: most of the requests, none of the insight. */
-const UNTRACED_ROUTES = new Set([
-  '/healthz',
-  '/readyz',
-  '/metrics',
-  '/api/v1/healthz',
-  '/api/v1/readyz',
-]);
 
 const kObserved = Symbol('hanger.observed');
 
@@ -142,7 +134,7 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
 /** Starts the request's span when it is traced and sampled: what onRequest keeps, if so. */
 function startRequestSpan(request: FastifyRequest, counted: boolean): Observed | undefined {
   const route = routeTemplate(request);
-  if (UNTRACED_ROUTES.has(route)) return undefined;
+  if (isProbeRoute(route)) return undefined;
   const started = startServerSpan(request.headers, request.method, route);
   if (!started) return undefined;
   const { span, context: ctx } = started;

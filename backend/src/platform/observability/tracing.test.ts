@@ -228,6 +228,18 @@ describe('tracing (in-memory span exporter)', () => {
     expect(scrape.body).toMatch(/^hanger_http_requests_in_flight 1$/m);
   });
 
+  it('makes no span for probes and scrapes, at the root or under /api/v1', async () => {
+    const before = exporter.getFinishedSpans().length;
+    for (const url of ['/healthz', '/readyz', '/metrics', '/api/v1/healthz', '/api/v1/readyz']) {
+      expect((await t.app.inject({ url })).statusCode).toBe(200);
+    }
+    await t.settle();
+    expect(exporter.getFinishedSpans().slice(before)).toEqual([]);
+    // A route that is not a probe, sampled the same way, does get one.
+    await probe('not-a-probe');
+    expect(exporter.getFinishedSpans().length).toBeGreaterThan(before);
+  });
+
   it('gives two requests two different traces', async () => {
     const a = await probe('a');
     const b = await probe('b');
