@@ -39,18 +39,21 @@ let notRecord: SamplingDecision | undefined;
 let ids: RootDecider | undefined;
 /** Whether `ids` decides new traces by itself (the sampler came from the environment). */
 let rootsDecidedByIds = false;
-/** The registered context manager, read directly by `activeContext`. */
-let contextManager: { active(): Context } | undefined;
-let carrier: ContextCarrier | undefined;
-/** Undoes `carryContextIntoThen` on drizzle's query builders (stopTracing). */
-let undoThenPatch: (() => void) | undefined;
-
+/** The context manager startTracing registered, what it is, and how to undo its patches. */
+let chosen: ChosenContext | undefined;
 /**
  * What carries the active context through promises: V8's continuation-preserved embedder data
  * through the native addon (continuation-context.ts, ADR 0012), or V8's promise hooks
  * (promise-context.ts, ADR 0007). `auto` takes the first where the addon was built and works.
  */
 export type ContextCarrier = 'continuation-data' | 'promise-hooks';
+
+interface ChosenContext {
+  manager: ContextManager;
+  kind: ContextCarrier;
+  /** Undoes `carryContextIntoThen` on drizzle's query builders. */
+  undo: () => void;
+}
 
 export interface TracingOptions {
   serviceName: string;
@@ -107,7 +110,7 @@ export function getTracer(): Tracer | undefined {
 
 /** What carries the active context while tracing is on; undefined when it is off. */
 export function contextCarrier(): ContextCarrier | undefined {
-  return carrier;
+  return chosen?.kind;
 }
 
 /**
@@ -115,7 +118,7 @@ export function contextCarrier(): ContextCarrier | undefined {
  * when tracing was not started here (a test registering a manager of its own).
  */
 export function activeContext(): Context {
-  return contextManager ? contextManager.active() : context.active();
+  return chosen ? chosen.manager.active() : context.active();
 }
 
 /**
@@ -126,7 +129,10 @@ export function activeContext(): Context {
  * pg-core loads, so whichever of the two loaded first). Other thenables would need the same; pg,
  * ioredis, BullMQ and the AWS SDK return native promises.
  */
-async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSink | undefined) {
+async function createContextManager(
+  choice: ContextCarrier | 'auto',
+  log: DiagSink | undefined,
+): Promise<ChosenContext> {
   if (choice !== 'promise-hooks') {
     const loaded = loadContinuationData();
     const problem =
@@ -145,7 +151,7 @@ async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSi
       );
       return {
         manager: new ContinuationContextManager(loaded.data),
-        kind: 'continuation-data' as const,
+        kind: 'continuation-data',
         undo: () => undos.forEach((undo) => undo()),
       };
     }
@@ -156,7 +162,7 @@ async function createContextManager(choice: ContextCarrier | 'auto', log: DiagSi
       'tracing: trace context on promise hooks, which slow every promise of the process',
     );
   }
-  return { manager: new PromiseContextManager(), kind: 'promise-hooks' as const, undo: () => {} };
+  return { manager: new PromiseContextManager(), kind: 'promise-hooks', undo: () => {} };
 }
 
 /** A start under way: a second call waits for it instead of starting another provider. */
@@ -173,17 +179,13 @@ export function startTracing(options: TracingOptions): Promise<void> {
 async function start(options: TracingOptions): Promise<void> {
   // First, so that a refusal (TRACE_CONTEXT=continuation-data without the addon) leaves nothing
   // started behind it.
-  const chosen = await createContextManager(options.context ?? 'auto', options.log);
-  contextManager = chosen.manager;
-  carrier = chosen.kind;
-  undoThenPatch = chosen.undo;
+  const choice = await createContextManager(options.context ?? 'auto', options.log);
+  chosen = choice;
   try {
-    await startProvider(options, chosen.manager);
+    await startProvider(options, choice.manager);
   } catch (err) {
-    contextManager = undefined;
-    carrier = undefined;
-    undoThenPatch = undefined;
-    chosen.undo();
+    chosen = undefined;
+    choice.undo();
     throw err;
   }
 }
@@ -275,10 +277,8 @@ export async function stopTracing(): Promise<void> {
   notRecord = undefined;
   ids = undefined;
   rootsDecidedByIds = false;
-  contextManager = undefined;
-  carrier = undefined;
-  undoThenPatch?.();
-  undoThenPatch = undefined;
+  chosen?.undo();
+  chosen = undefined;
   await stop?.();
   trace.disable();
   context.disable();
