@@ -531,19 +531,11 @@ export function nearBoxes(near: { lat: number; lng: number; radiusKm: number }):
   const dLng = degrees(Math.asin(ratio)) + margin;
   const west = near.lng - dLng;
   const east = near.lng + dLng;
-  const lngRanges: [number, number][] =
-    west < -180
-      ? [
-          [west + 360, 180],
-          [-180, east],
-        ]
-      : east > 180
-        ? [
-            [west, 180],
-            [-180, east - 360],
-          ]
-        : [[west, east]];
-  return { south, north, lngRanges };
+  if (west >= -180 && east <= 180) return { south, north, lngRanges: [[west, east]] };
+  // Across the antimeridian (on one side only: dLng < 90°), a range on each side of it.
+  const westOfIt: [number, number] = [west < -180 ? west + 360 : west, 180];
+  const eastOfIt: [number, number] = [-180, east > 180 ? east - 360 : east];
+  return { south, north, lngRanges: [westOfIt, eastOfIt] };
 }
 
 /** Bounding box(es) (index-friendly) then the exact great-circle distance (haversine, km). */
