@@ -24,6 +24,7 @@ import {
   loadContinuationData,
 } from './continuation-context';
 import { PromiseContextManager } from './promise-context';
+import type { RequestSpan, RequestSpanSource } from './request-span';
 import { DecidedSampler, RootDecider, samplerFromEnv } from './sampling';
 
 /**
@@ -39,6 +40,8 @@ let notRecord: SamplingDecision | undefined;
 let ids: RootDecider | undefined;
 /** Whether `ids` decides new traces by itself (the sampler came from the environment). */
 let rootsDecidedByIds = false;
+/** How a sampled request that starts a trace gets its span (request-span.ts, ADR 0013). */
+let requestSpans: { Span: typeof RequestSpan; source: RequestSpanSource } | undefined;
 /** The context manager startTracing registered, what it is, and how to undo its patches. */
 let chosen: ChosenContext | undefined;
 /**
@@ -191,12 +194,14 @@ async function start(options: TracingOptions): Promise<void> {
 }
 
 async function startProvider(options: TracingOptions, contextManagerToRegister: ContextManager) {
-  const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/semantic-conventions'),
-  ]);
+  const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv, requestSpan] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace-node'),
+      import('@opentelemetry/sdk-trace-base'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/semantic-conventions'),
+      import('./request-span'),
+    ]);
   let spanProcessors = options.spanProcessors;
   if (!spanProcessors) {
     if (options.exporter === 'console') {
@@ -223,9 +228,12 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   rootsDecidedByIds = options.sampler === undefined;
   notRecord = base.SamplingDecision.NOT_RECORD;
   ids = new RootDecider(fromEnv.rootBound);
+  const resource = resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName }),
+    resource,
     spanProcessors,
+    // Given, so that the request spans apply the same limits as the SDK's spans.
+    spanLimits: requestSpan.SPAN_LIMITS,
     sampler:
       options.sampler ?? new DecidedSampler(fromEnv, ids, base.SamplingDecision.RECORD_AND_SAMPLED),
     idGenerator: ids,
@@ -264,7 +272,15 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
       ],
     });
   }
-  tracer = provider.getTracer('hanger');
+  const hanger = provider.getTracer('hanger') as Tracer & {
+    instrumentationScope: RequestSpanSource['scope'];
+  };
+  tracer = hanger;
+  // The tracer's resource and scope themselves: the protobuf writer groups spans by identity.
+  requestSpans = {
+    Span: requestSpan.RequestSpan,
+    source: { resource, scope: hanger.instrumentationScope, processors: spanProcessors },
+  };
   shutdownFn = () => provider.shutdown();
 }
 
@@ -277,6 +293,7 @@ export async function stopTracing(): Promise<void> {
   notRecord = undefined;
   ids = undefined;
   rootsDecidedByIds = false;
+  requestSpans = undefined;
   chosen?.undo();
   chosen = undefined;
   await stop?.();
@@ -351,6 +368,19 @@ export function startServerSpan(
     parent = propagation.extract(ROOT_CONTEXT, headers);
   } else if (rootsDecidedByIds) {
     if (!ids.sampleRoot()) return undefined;
+    if (requestSpans) {
+      // Sampled, as the provider's sampler would say again (DecidedSampler): the lighter span.
+      const { Span: RequestSpanClass, source } = requestSpans;
+      const name = `${method} ${route}`;
+      const span = new RequestSpanClass(
+        name,
+        ids.generateTraceId(),
+        ids.generateSpanId(),
+        source,
+        parent,
+      );
+      return { span, context: trace.setSpan(parent, span) };
+    }
   } else {
     const traceId = ids.generateTraceId();
     const { decision } = sampler.shouldSample(

@@ -1,0 +1,338 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  diag,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type HrTime,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
+import {
+  addHrTimes,
+  hrTime,
+  hrTimeDuration,
+  isAttributeValue,
+  isTimeInputHrTime,
+  millisToHrTime,
+  sanitizeAttributes,
+  type InstrumentationScope,
+} from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type {
+  ReadableSpan,
+  SpanLimits,
+  SpanProcessor,
+  TimedEvent,
+} from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The provider's span limits, given to it explicitly (tracing.ts) so that the request spans below
+ * apply the same: the SDK's defaults.
+ */
+export const SPAN_LIMITS: Required<SpanLimits> = {
+  attributeCountLimit: 128,
+  attributeValueLengthLimit: Infinity,
+  eventCountLimit: 128,
+  linkCountLimit: 128,
+  attributePerEventCountLimit: 128,
+  attributePerLinkCountLimit: 128,
+};
+
+/** What every request span of a provider shares. */
+export interface RequestSpanSource {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** The provider's span processors, each told of the span's start and end, as the SDK's span does. */
+  readonly processors: readonly SpanProcessor[];
+}
+
+/**
+ * The SERVER span of a sampled request that starts its trace (`startServerSpan`, ADR 0013): the
+ * SDK's span, for what a request span is, in a class of its own.
+ *
+ * Why: a sampled request is one in ten, so the code only it runs is cold each time it runs (it
+ * waits on memory where the other requests find their code in cache). On the ping route, a sampled
+ * request cost ~2.5 times as much CPU at a 10 % sampler as at 100 %, and ~40 % less when the same
+ * number of sampled requests came in runs of ten (docs/benchmarks.md, session 16). The SDK's span
+ * goes through the tracer's start (context lookups, the sampler, a noop span-metrics call, links
+ * and attributes sanitized, copied and merged), a constructor that reads both clocks, and a
+ * processor fan-out; this does what the request's span needs in a few small functions: the
+ * decision and ids are made (`RootDecider`), there is no parent, no link and no sampler result to
+ * merge.
+ *
+ * It behaves as the SDK's span (`SpanImpl` in @opentelemetry/sdk-trace 2.x) does, which
+ * request-span.unit.test.ts checks operation by operation: the same attribute checks and limits
+ * (SPAN_LIMITS), status rules, events, links, exception events, times (start from the wall clock,
+ * the rest from the monotonic clock), warnings, and the same ReadableSpan for the span processors,
+ * so the exporters and tests see no difference. Not kept: the SDK's span-metrics callback, a no-op
+ * without a meter provider for the SDK, which Hanger does not give it.
+ */
+export class RequestSpan implements Span, ReadableSpan {
+  readonly kind = SpanKind.SERVER;
+  readonly parentSpanContext = undefined;
+  readonly attributes: Attributes = {};
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
+  readonly startTime: HrTime;
+  endTime: HrTime = [0, 0];
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  #ended = false;
+  #duration: HrTime = [-1, -1];
+  #attributesCount = 0;
+  readonly #context: SpanContext;
+  readonly #processors: readonly SpanProcessor[];
+  /** performance.now() at the start, and the wall clock's offset from it (as the SDK's span). */
+  readonly #performanceStart: number;
+  readonly #performanceOffset: number;
+
+  constructor(
+    public name: string,
+    traceId: string,
+    spanId: string,
+    source: RequestSpanSource,
+    parentContext: Context,
+  ) {
+    const now = Date.now();
+    this.#context = { traceId, spanId, traceFlags: TraceFlags.SAMPLED };
+    this.#performanceStart = performance.now();
+    this.#performanceOffset = now - (this.#performanceStart + performance.timeOrigin);
+    this.startTime = millisToHrTime(now);
+    this.resource = source.resource;
+    this.instrumentationScope = source.scope;
+    this.#processors = source.processors;
+    for (const processor of this.#processors) processor.onStart(this, parentContext);
+  }
+
+  get duration(): HrTime {
+    return this.#duration;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  spanContext(): SpanContext {
+    return this.#context;
+  }
+
+  isRecording(): boolean {
+    return !this.#ended;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (value == null || this.#isEnded()) return this;
+    if (key.length === 0) {
+      diag.warn(`Invalid attribute key: ${key}`);
+      return this;
+    }
+    if (!isAttributeValue(value)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      return this;
+    }
+    const isNewKey = !Object.prototype.hasOwnProperty.call(this.attributes, key);
+    if (isNewKey && this.#attributesCount >= SPAN_LIMITS.attributeCountLimit) {
+      this.droppedAttributesCount++;
+      return this;
+    }
+    this.attributes[key] = truncated(value);
+    if (isNewKey) this.#attributesCount++;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) {
+      if (Object.prototype.hasOwnProperty.call(attributes, key)) {
+        this.setAttribute(key, attributes[key]);
+      }
+    }
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.#isEnded()) return this;
+    if (SPAN_LIMITS.eventCountLimit === 0) {
+      diag.warn('No events allowed.');
+      this.droppedEventsCount++;
+      return this;
+    }
+    if (this.events.length >= SPAN_LIMITS.eventCountLimit) {
+      if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
+      this.events.shift();
+      this.droppedEventsCount++;
+    }
+    let given: Attributes | undefined;
+    if (isTimeInput(attributesOrTime)) {
+      if (!isTimeInput(time)) time = attributesOrTime;
+    } else given = attributesOrTime;
+    const { attributes, dropped } = limited(
+      sanitizeAttributes(given),
+      SPAN_LIMITS.attributePerEventCountLimit,
+    );
+    this.events.push({ name, attributes, time: this.#time(time), droppedAttributesCount: dropped });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.#isEnded()) return this;
+    if (SPAN_LIMITS.linkCountLimit === 0) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    if (this.links.length >= SPAN_LIMITS.linkCountLimit) {
+      if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
+      this.links.shift();
+      this.droppedLinksCount++;
+    }
+    const { attributes, dropped, count } = limited(
+      sanitizeAttributes(link.attributes),
+      SPAN_LIMITS.attributePerLinkCountLimit,
+    );
+    const kept: Link = { context: link.context };
+    if (count > 0) kept.attributes = attributes;
+    if (dropped > 0) kept.droppedAttributesCount = dropped;
+    this.links.push(kept);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.#isEnded()) return this;
+    if (status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
+    const next: SpanStatus = { code: status.code };
+    if (status.code === SpanStatusCode.ERROR) {
+      if (typeof status.message === 'string') next.message = status.message;
+      else if (status.message != null) {
+        diag.warn(
+          `Dropping invalid status.message of type '${typeof status.message}', expected 'string'`,
+        );
+      }
+    }
+    this.status = next;
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.#isEnded()) this.name = name;
+    return this;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') attributes['exception.message'] = exception;
+    else if (exception) {
+      if (exception.code) attributes['exception.type'] = exception.code.toString();
+      else if (exception.name) attributes['exception.type'] = exception.name;
+      if (exception.message) attributes['exception.message'] = exception.message;
+      if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
+    }
+    if (attributes['exception.type'] || attributes['exception.message']) {
+      this.addEvent('exception', attributes, time);
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the SDK's message, as it writes it
+      diag.warn(`Failed to record an exception ${String(exception)}`);
+    }
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.#isEnded()) {
+      const { traceId, spanId } = this.#context;
+      diag.error(`${this.name} ${traceId}-${spanId} - You can only call end() on a span once.`);
+      return;
+    }
+    this.endTime = this.#time(endTime);
+    this.#duration = hrTimeDuration(this.startTime, this.endTime);
+    if (this.#duration[0] < 0) {
+      diag.warn(
+        'Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.',
+        this.startTime,
+        this.endTime,
+      );
+      this.endTime = [this.startTime[0], this.startTime[1]];
+      this.#duration = [0, 0];
+    }
+    if (this.droppedEventsCount > 0) {
+      diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
+    }
+    if (this.droppedLinksCount > 0) {
+      diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
+    }
+    const processors = this.#processors;
+    for (const processor of processors) processor.onEnding?.(this);
+    this.#ended = true;
+    for (const processor of processors) processor.onEnd(this);
+  }
+
+  #isEnded(): boolean {
+    if (this.#ended) {
+      const { traceId, spanId } = this.#context;
+      const where = `{traceId: ${traceId}, spanId: ${spanId}}`;
+      diag.warn(
+        `Cannot execute the operation on ended Span ${where}`,
+        new Error(`Operation attempted on ended Span ${where}`),
+      );
+    }
+    return this.#ended;
+  }
+
+  /** A time given to `end` or `addEvent`, or now, as the SDK's span reads them. */
+  #time(input: TimeInput | undefined): HrTime {
+    if (typeof input === 'number') {
+      // A performance.now() reading, corrected to the wall clock; otherwise epoch milliseconds.
+      return input <= performance.now()
+        ? hrTime(input + this.#performanceOffset)
+        : millisToHrTime(input);
+    }
+    if (input instanceof Date) return millisToHrTime(input.getTime());
+    if (isTimeInputHrTime(input)) return input;
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#performanceStart));
+  }
+}
+
+function isTimeInput(value: unknown): value is TimeInput {
+  return isTimeInputHrTime(value) || typeof value === 'number' || value instanceof Date;
+}
+
+/** A string (or strings of an array) cut to the value length limit, as the SDK's span cuts them. */
+function truncated(value: AttributeValue): AttributeValue {
+  const limit = SPAN_LIMITS.attributeValueLengthLimit;
+  if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) =>
+      typeof item === 'string' && item.length > limit ? item.substring(0, limit) : item,
+    ) as AttributeValue;
+  }
+  return value;
+}
+
+/** An event's or a link's attributes, the first `limit` kept (each truncated), the rest counted. */
+function limited(attributes: Attributes, limit: number) {
+  const kept: Attributes = {};
+  let count = 0;
+  let dropped = 0;
+  for (const key in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    if (count >= limit) {
+      dropped++;
+      continue;
+    }
+    kept[key] = truncated(attributes[key]!);
+    count++;
+  }
+  return { attributes: kept, dropped, count };
+}
