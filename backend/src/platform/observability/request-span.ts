@@ -21,6 +21,7 @@ import {
   isAttributeValue,
   isTimeInputHrTime,
   millisToHrTime,
+  otperformance,
   sanitizeAttributes,
   type InstrumentationScope,
 } from '@opentelemetry/core';
@@ -32,25 +33,49 @@ import type {
   TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
 
-/**
- * The provider's span limits, given to it explicitly (tracing.ts) so that the request spans below
- * apply the same: the SDK's defaults.
- */
-export const SPAN_LIMITS: Required<SpanLimits> = {
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: Infinity,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-};
-
-/** What every request span of a provider shares. */
+/** What every request span of a provider shares: the tracer's own, so that both kinds agree. */
 export interface RequestSpanSource {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
+  /**
+   * The tracer's span limits, as the SDK resolved them (its defaults, the OTEL_SPAN_*_LIMIT and
+   * OTEL_ATTRIBUTE_*_LIMIT variables, or the provider's options).
+   */
+  readonly limits: Required<SpanLimits>;
   /** The provider's span processors, each told of the span's start and end, as the SDK's span does. */
   readonly processors: readonly SpanProcessor[];
+}
+
+/**
+ * The source of a provider's request spans, from its tracer (an SDK `Tracer`, whose scope and
+ * resolved limits are fields the API does not declare); undefined if the tracer does not have
+ * them, and the SDK then makes every span.
+ */
+export function requestSpanSource(
+  tracer: object,
+  resource: Resource,
+  processors: readonly SpanProcessor[],
+): RequestSpanSource | undefined {
+  const { instrumentationScope: scope, _spanLimits: limits } = tracer as {
+    instrumentationScope?: InstrumentationScope;
+    _spanLimits?: SpanLimits;
+  };
+  if (!scope || typeof scope.name !== 'string' || !limits) return undefined;
+  const keys = [
+    'attributeCountLimit',
+    'attributeValueLengthLimit',
+    'eventCountLimit',
+    'linkCountLimit',
+    'attributePerEventCountLimit',
+    'attributePerLinkCountLimit',
+  ] as const;
+  if (keys.some((key) => typeof limits[key] !== 'number')) return undefined;
+  return {
+    resource,
+    scope,
+    limits: Object.freeze({ ...(limits as Required<SpanLimits>) }),
+    processors: Object.freeze([...processors]),
+  };
 }
 
 /**
@@ -59,7 +84,7 @@ export interface RequestSpanSource {
  *
  * Why: a sampled request is one in ten, so the code only it runs is cold each time it runs (it
  * waits on memory where the other requests find their code in cache). On the ping route, a sampled
- * request cost ~2.5 times as much CPU at a 10 % sampler as at 100 %, and ~40 % less when the same
+ * request cost ~2.4 times as much CPU at a 10 % sampler as at 100 %, and ~40 % less when the same
  * number of sampled requests came in runs of ten (docs/benchmarks.md, session 16). The SDK's span
  * goes through the tracer's start (context lookups, the sampler, a noop span-metrics call, links
  * and attributes sanitized, copied and merged), a constructor that reads both clocks, and a
@@ -69,7 +94,7 @@ export interface RequestSpanSource {
  *
  * It behaves as the SDK's span (`SpanImpl` in @opentelemetry/sdk-trace 2.x) does, which
  * request-span.unit.test.ts checks operation by operation: the same attribute checks and limits
- * (SPAN_LIMITS), status rules, events, links, exception events, times (start from the wall clock,
+ * (the tracer's), status rules, events, links, exception events, times (start from the wall clock,
  * the rest from the monotonic clock), warnings, and the same ReadableSpan for the span processors,
  * so the exporters and tests see no difference. Not kept: the SDK's span-metrics callback, a no-op
  * without a meter provider for the SDK, which Hanger does not give it.
@@ -83,16 +108,17 @@ export class RequestSpan implements Span, ReadableSpan {
   readonly startTime: HrTime;
   endTime: HrTime = [0, 0];
   status: SpanStatus = { code: SpanStatusCode.UNSET };
-  droppedAttributesCount = 0;
-  droppedEventsCount = 0;
-  droppedLinksCount = 0;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
+  #droppedAttributes = 0;
+  #droppedEvents = 0;
+  #droppedLinks = 0;
   #ended = false;
   #duration: HrTime = [-1, -1];
   #attributesCount = 0;
   readonly #context: SpanContext;
   readonly #processors: readonly SpanProcessor[];
+  readonly #limits: Required<SpanLimits>;
   /** performance.now() at the start, and the wall clock's offset from it (as the SDK's span). */
   readonly #performanceStart: number;
   readonly #performanceOffset: number;
@@ -105,13 +131,14 @@ export class RequestSpan implements Span, ReadableSpan {
     parentContext: Context,
   ) {
     const now = Date.now();
-    this.#context = { traceId, spanId, traceFlags: TraceFlags.SAMPLED };
-    this.#performanceStart = performance.now();
-    this.#performanceOffset = now - (this.#performanceStart + performance.timeOrigin);
+    this.#context = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: undefined };
+    this.#performanceStart = otperformance.now();
+    this.#performanceOffset = now - (this.#performanceStart + otperformance.timeOrigin);
     this.startTime = millisToHrTime(now);
     this.resource = source.resource;
     this.instrumentationScope = source.scope;
     this.#processors = source.processors;
+    this.#limits = source.limits;
     for (const processor of this.#processors) processor.onStart(this, parentContext);
   }
 
@@ -121,6 +148,18 @@ export class RequestSpan implements Span, ReadableSpan {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  get droppedAttributesCount(): number {
+    return this.#droppedAttributes;
+  }
+
+  get droppedEventsCount(): number {
+    return this.#droppedEvents;
+  }
+
+  get droppedLinksCount(): number {
+    return this.#droppedLinks;
   }
 
   spanContext(): SpanContext {
@@ -142,11 +181,11 @@ export class RequestSpan implements Span, ReadableSpan {
       return this;
     }
     const isNewKey = !Object.prototype.hasOwnProperty.call(this.attributes, key);
-    if (isNewKey && this.#attributesCount >= SPAN_LIMITS.attributeCountLimit) {
-      this.droppedAttributesCount++;
+    if (isNewKey && this.#attributesCount >= this.#limits.attributeCountLimit) {
+      this.#droppedAttributes++;
       return this;
     }
-    this.attributes[key] = truncated(value);
+    this.attributes[key] = this.#truncated(value);
     if (isNewKey) this.#attributesCount++;
     return this;
   }
@@ -162,23 +201,24 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.#isEnded()) return this;
-    if (SPAN_LIMITS.eventCountLimit === 0) {
+    const { eventCountLimit } = this.#limits;
+    if (eventCountLimit === 0) {
       diag.warn('No events allowed.');
-      this.droppedEventsCount++;
+      this.#droppedEvents++;
       return this;
     }
-    if (this.events.length >= SPAN_LIMITS.eventCountLimit) {
-      if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
+    if (this.events.length >= eventCountLimit) {
+      if (this.#droppedEvents === 0) diag.debug('Dropping extra events.');
       this.events.shift();
-      this.droppedEventsCount++;
+      this.#droppedEvents++;
     }
     let given: Attributes | undefined;
     if (isTimeInput(attributesOrTime)) {
       if (!isTimeInput(time)) time = attributesOrTime;
     } else given = attributesOrTime;
-    const { attributes, dropped } = limited(
+    const { attributes, dropped } = this.#limited(
       sanitizeAttributes(given),
-      SPAN_LIMITS.attributePerEventCountLimit,
+      this.#limits.attributePerEventCountLimit,
     );
     this.events.push({ name, attributes, time: this.#time(time), droppedAttributesCount: dropped });
     return this;
@@ -186,18 +226,19 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.#isEnded()) return this;
-    if (SPAN_LIMITS.linkCountLimit === 0) {
-      this.droppedLinksCount++;
+    const { linkCountLimit } = this.#limits;
+    if (linkCountLimit === 0) {
+      this.#droppedLinks++;
       return this;
     }
-    if (this.links.length >= SPAN_LIMITS.linkCountLimit) {
-      if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
+    if (this.links.length >= linkCountLimit) {
+      if (this.#droppedLinks === 0) diag.debug('Dropping extra links.');
       this.links.shift();
-      this.droppedLinksCount++;
+      this.#droppedLinks++;
     }
-    const { attributes, dropped, count } = limited(
+    const { attributes, dropped, count } = this.#limited(
       sanitizeAttributes(link.attributes),
-      SPAN_LIMITS.attributePerLinkCountLimit,
+      this.#limits.attributePerLinkCountLimit,
     );
     const kept: Link = { context: link.context };
     if (count > 0) kept.attributes = attributes;
@@ -266,11 +307,11 @@ export class RequestSpan implements Span, ReadableSpan {
       this.endTime = [this.startTime[0], this.startTime[1]];
       this.#duration = [0, 0];
     }
-    if (this.droppedEventsCount > 0) {
-      diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
+    if (this.#droppedEvents > 0) {
+      diag.warn(`Dropped ${this.#droppedEvents} events because eventCountLimit reached`);
     }
-    if (this.droppedLinksCount > 0) {
-      diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
+    if (this.#droppedLinks > 0) {
+      diag.warn(`Dropped ${this.#droppedLinks} links because linkCountLimit reached`);
     }
     const processors = this.#processors;
     for (const processor of processors) processor.onEnding?.(this);
@@ -294,45 +335,52 @@ export class RequestSpan implements Span, ReadableSpan {
   #time(input: TimeInput | undefined): HrTime {
     if (typeof input === 'number') {
       // A performance.now() reading, corrected to the wall clock; otherwise epoch milliseconds.
-      return input <= performance.now()
+      return input <= otperformance.now()
         ? hrTime(input + this.#performanceOffset)
         : millisToHrTime(input);
     }
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
-    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#performanceStart));
+    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.#performanceStart));
+  }
+
+  /**
+   * A string (or the strings of an array) cut to the value length limit, as the SDK's span cuts
+   * them; a limit that is not positive is warned about and ignored, as there.
+   */
+  #truncated(value: AttributeValue): AttributeValue {
+    const limit = this.#limits.attributeValueLengthLimit;
+    if (limit <= 0) {
+      diag.warn(`Attribute value limit must be positive, got ${limit}`);
+      return value;
+    }
+    if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+    if (Array.isArray(value)) {
+      return value.map((item: unknown) =>
+        typeof item === 'string' && item.length > limit ? item.substring(0, limit) : item,
+      ) as AttributeValue;
+    }
+    return value;
+  }
+
+  /** An event's or a link's attributes: the first `limit` kept (each truncated), the rest counted. */
+  #limited(attributes: Attributes, limit: number) {
+    const kept: Attributes = {};
+    let count = 0;
+    let dropped = 0;
+    for (const key in attributes) {
+      if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+      if (count >= limit) {
+        dropped++;
+        continue;
+      }
+      kept[key] = this.#truncated(attributes[key]!);
+      count++;
+    }
+    return { attributes: kept, dropped, count };
   }
 }
 
 function isTimeInput(value: unknown): value is TimeInput {
   return isTimeInputHrTime(value) || typeof value === 'number' || value instanceof Date;
-}
-
-/** A string (or strings of an array) cut to the value length limit, as the SDK's span cuts them. */
-function truncated(value: AttributeValue): AttributeValue {
-  const limit = SPAN_LIMITS.attributeValueLengthLimit;
-  if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
-  if (Array.isArray(value)) {
-    return value.map((item: unknown) =>
-      typeof item === 'string' && item.length > limit ? item.substring(0, limit) : item,
-    ) as AttributeValue;
-  }
-  return value;
-}
-
-/** An event's or a link's attributes, the first `limit` kept (each truncated), the rest counted. */
-function limited(attributes: Attributes, limit: number) {
-  const kept: Attributes = {};
-  let count = 0;
-  let dropped = 0;
-  for (const key in attributes) {
-    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-    if (count >= limit) {
-      dropped++;
-      continue;
-    }
-    kept[key] = truncated(attributes[key]!);
-    count++;
-  }
-  return { attributes: kept, dropped, count };
 }

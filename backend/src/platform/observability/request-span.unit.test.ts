@@ -10,57 +10,75 @@ import {
   type HrTime,
   type Span,
 } from '@opentelemetry/api';
+import { otperformance } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
+  type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSpans } from './otlp-protobuf';
-import { RequestSpan, SPAN_LIMITS } from './request-span';
+import { RequestSpan, requestSpanSource } from './request-span';
 import { getTracer, startServerSpan, startTracing, stopTracing } from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
 
-/** What a span processor is told, in order. */
-function recordingProcessor(calls: string[]): SpanProcessor {
+/** What a span processor is told, in order: which processor, the call, and what it was given. */
+function recordingProcessor(which: string, calls: string[], spans: unknown[]): SpanProcessor {
   return {
-    onStart: (span) => calls.push(`start ${(span as unknown as ReadableSpan).name}`),
-    onEnding: (span) => calls.push(`ending ${span.name} ended=${String(span.ended)}`),
-    onEnd: (span) => calls.push(`end ${span.name} ended=${String(span.ended)}`),
+    onStart: (span, ctx) => {
+      spans.push(span);
+      calls.push(
+        `${which} start ${(span as unknown as ReadableSpan).name} root=${String(ctx === ROOT_CONTEXT)}`,
+      );
+    },
+    onEnding: (span) => {
+      spans.push(span);
+      calls.push(`${which} ending ${span.name} ended=${String(span.ended)}`);
+    },
+    onEnd: (span) => {
+      spans.push(span);
+      calls.push(`${which} end ${span.name} ended=${String(span.ended)}`);
+    },
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
 }
 
-/** An SDK span and a request span with the same ids, resource and scope, and their processors' calls. */
+/**
+ * An SDK span and a request span with the same ids, resource, scope and limits (the SDK's, read
+ * from the environment when the provider is made), and what their two processors were told.
+ */
 function pair() {
   const resource = resourceFromAttributes({ 'service.name': 'request-span-test' });
   const sdkCalls: string[] = [];
   const ownCalls: string[] = [];
+  const sdkSeen: unknown[] = [];
+  const ownSeen: unknown[] = [];
   const provider = new BasicTracerProvider({
     resource,
-    spanLimits: SPAN_LIMITS,
-    spanProcessors: [recordingProcessor(sdkCalls)],
+    spanProcessors: [
+      recordingProcessor('first', sdkCalls, sdkSeen),
+      recordingProcessor('second', sdkCalls, sdkSeen),
+    ],
     idGenerator: { generateTraceId: () => TRACE_ID, generateSpanId: () => SPAN_ID },
   });
-  const tracer = provider.getTracer('hanger') as ReturnType<typeof provider.getTracer> & {
-    instrumentationScope: ReadableSpan['instrumentationScope'];
-  };
+  const tracer = provider.getTracer('hanger');
   const sdk = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
-  const own = new RequestSpan(
-    'GET /items/:id',
-    TRACE_ID,
-    SPAN_ID,
-    { resource, scope: tracer.instrumentationScope, processors: [recordingProcessor(ownCalls)] },
-    ROOT_CONTEXT,
-  );
-  return { sdk, own, sdkCalls, ownCalls };
+  const source = requestSpanSource(tracer, resource, [
+    recordingProcessor('first', ownCalls, ownSeen),
+    recordingProcessor('second', ownCalls, ownSeen),
+  ]);
+  if (!source) throw new Error('the SDK tracer has no scope or limits');
+  const own = new RequestSpan('GET /items/:id', TRACE_ID, SPAN_ID, source, ROOT_CONTEXT);
+  return { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits: source.limits };
 }
 
 /** Everything a span shows its exporters, but its clock readings. */
@@ -69,7 +87,6 @@ function shown(span: Span) {
   return {
     name: s.name,
     kind: s.kind,
-    context: s.spanContext(),
     parent: s.parentSpanContext,
     attributes: s.attributes,
     status: s.status,
@@ -114,12 +131,17 @@ function diagnostics(fn: () => void): string[] {
   return out;
 }
 
+/** A time before any span here starts (events may carry any time). */
 const at: HrTime = [1_700_000_000, 250_000_000];
+/** A time after every span here starts: where the scenarios end them. */
+const LATER: HrTime = [Math.floor(Date.now() / 1000) + 3600, 125_000_000];
+/** The same, in epoch milliseconds: a number past performance.now(), read as wall-clock time. */
+const LATER_MS = Date.now() + 60_000;
 /** One error for both spans: its stack names the line that made it. */
 const BOOM = Object.assign(new Error('boom'), { code: 'E_BOOM' });
 
 /** Operations a request's span may see, each applied to both spans. */
-const SCENARIOS: Record<string, (span: Span) => void> = {
+const SCENARIOS: Record<string, (span: Span, limits: ReturnType<typeof pair>['limits']) => void> = {
   'attributes, valid and not': (span) => {
     span.setAttribute('http.route', '/items/:id');
     span.setAttribute('http.response.status_code', 200);
@@ -132,8 +154,8 @@ const SCENARIOS: Record<string, (span: Span) => void> = {
     span.setAttribute('http.route', '/items/:id/again');
     span.setAttributes({ 'url.path': '/api/v1/items/1', 'hanger.request_id': 'r-1', ok: true });
   },
-  'attributes past the count limit': (span) => {
-    for (let i = 0; i < SPAN_LIMITS.attributeCountLimit + 3; i++) span.setAttribute(`a${i}`, i);
+  'attributes past the count limit': (span, limits) => {
+    for (let i = 0; i < limits.attributeCountLimit + 3; i++) span.setAttribute(`a${i}`, i);
     span.setAttribute('a0', 'overwritten at the limit');
   },
   'status rules': (span) => {
@@ -143,18 +165,19 @@ const SCENARIOS: Record<string, (span: Span) => void> = {
     span.setStatus({ code: SpanStatusCode.OK, message: 'ignored on OK' });
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'OK stays' });
   },
-  'events and their times': (span) => {
+  'events and their times': (span, limits) => {
     span.addEvent('plain');
     span.addEvent('with attributes', { n: 1, bad: { x: 1 } as unknown as string });
     span.addEvent('at a date', new Date(1_700_000_000_123));
     span.addEvent('at an hrtime', { k: 'v' }, at);
     span.addEvent('time first, then a time', at, [1_700_000_001, 0]);
     const many: Attributes = {};
-    for (let i = 0; i < SPAN_LIMITS.attributePerEventCountLimit + 2; i++) many[`k${i}`] = i;
+    for (let i = 0; i < limits.attributePerEventCountLimit + 2; i++) many[`k${i}`] = i;
+    span.addEvent('at epoch milliseconds', LATER_MS);
     span.addEvent('too many attributes', many);
   },
-  'events past the count limit': (span) => {
-    for (let i = 0; i < SPAN_LIMITS.eventCountLimit + 2; i++) span.addEvent(`e${i}`, at);
+  'events past the count limit': (span, limits) => {
+    for (let i = 0; i < limits.eventCountLimit + 2; i++) span.addEvent(`e${i}`, at);
   },
   'links and exceptions': (span) => {
     const other = { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED };
@@ -165,8 +188,14 @@ const SCENARIOS: Record<string, (span: Span) => void> = {
     span.recordException({} as Error);
     span.updateName('GET /items/:id renamed');
   },
+  'long values': (span) => {
+    span.setAttribute('long', 'x'.repeat(40));
+    span.setAttribute('longs', ['y'.repeat(40), 'short', 3] as unknown as string[]);
+    span.addEvent('with a long value', { long: 'z'.repeat(40) }, at);
+    span.addLink({ context: span.spanContext(), attributes: { long: 'w'.repeat(40), n: 1, m: 2 } });
+  },
   'after the end': (span) => {
-    span.end(at);
+    span.end(LATER);
     span.setAttribute('late', 1);
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.addEvent('late', at);
@@ -176,64 +205,114 @@ const SCENARIOS: Record<string, (span: Span) => void> = {
   },
 };
 
-describe('RequestSpan, against the SDK span it stands for', () => {
+/** The scenarios' events given no time, which read the clock. */
+const CLOCK_EVENTS = new Set(['plain', 'with attributes', 'too many attributes']);
+
+/** Limits set through the environment, as an operator would (read when a provider is made). */
+const ENV_LIMITS = {
+  OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '4',
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '10',
+  OTEL_SPAN_EVENT_COUNT_LIMIT: '3',
+  OTEL_SPAN_LINK_COUNT_LIMIT: '1',
+  OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '2',
+  OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT: '1',
+};
+
+describe.each([
+  ['the default limits', {}],
+  ['limits from the environment', ENV_LIMITS],
+  [
+    'a value length limit of 0, which both ignore with a warning',
+    { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '0' },
+  ],
+])('RequestSpan, against the SDK span it stands for, with %s', (_, env: Record<string, string>) => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
   it.each(Object.entries(SCENARIOS))('%s: the same span, calls and warnings', (_, apply) => {
-    const { sdk, own, sdkCalls, ownCalls } = pair();
-    const sdkDiag = diagnostics(() => apply(sdk));
-    const ownDiag = diagnostics(() => apply(own));
-    if (sdk.isRecording()) sdk.end(at);
-    if (own.isRecording()) own.end(at);
+    Object.assign(process.env, env);
+    const { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits } = pair();
+    if (env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) expect(limits.attributeCountLimit).toBe(4);
+    const sdkDiag = diagnostics(() => apply(sdk, limits));
+    const ownDiag = diagnostics(() => apply(own, limits));
+    if (sdk.isRecording()) sdk.end(LATER);
+    if (own.isRecording()) own.end(LATER);
     expect(shown(own)).toEqual(shown(sdk));
+    expect(own.spanContext()).toStrictEqual(sdk.spanContext());
+    expect(own.endTime).toEqual((sdk as unknown as ReadableSpan).endTime);
     expect(ownDiag).toEqual(sdkDiag);
+    // Both processors, in the same order, each given the span itself.
     expect(ownCalls).toEqual(sdkCalls);
-    const [sdkEvents, ownEvents] = [sdk, own].map((s) =>
-      (s as unknown as ReadableSpan).events.map((e) => e.time),
+    expect(ownSeen.every((seen) => seen === own)).toBe(true);
+    expect(sdkSeen.every((seen) => seen === sdk)).toBe(true);
+    // Events at a given time carry it: the same times on both spans, except those read off the
+    // clock (no time given), which are compared in the test below.
+    const [sdkTimes, ownTimes] = [sdk as unknown as ReadableSpan, own].map((s) =>
+      s.events.filter((e) => !CLOCK_EVENTS.has(e.name)).map((e) => e.time),
     );
-    // Events at given times carry them; the rest are read off the clock.
-    expect(ownEvents!.filter((t) => t === at)).toHaveLength(
-      sdkEvents!.filter((t) => t === at).length,
+    expect(ownTimes).toEqual(sdkTimes);
+    // And our protobuf writer writes a RequestSpan as the SDK's serializer does.
+    expect(Buffer.from(encodeSpans([own]))).toEqual(
+      Buffer.from(ProtobufTraceSerializer.serializeRequest([own])!),
     );
-    // Written as OTLP protobuf (ours and the SDK's writers agree), the two are the same bytes,
-    // clock readings aside.
-    const own2 = own as unknown as ReadableSpan;
-    const sdk2 = sdk as unknown as ReadableSpan;
-    const sameClock = (s: ReadableSpan) =>
-      ({
-        ...shown(s as unknown as Span),
-        spanContext: () => s.spanContext(),
-        parentSpanContext: s.parentSpanContext,
-        startTime: at,
-        endTime: at,
-        duration: [0, 0],
-        events: s.events.map((e) => ({ ...e, time: at })),
-        droppedAttributesCount: s.droppedAttributesCount,
-        droppedEventsCount: s.droppedEventsCount,
-        droppedLinksCount: s.droppedLinksCount,
-        resource: s.resource,
-        instrumentationScope: s.instrumentationScope,
-      }) as unknown as ReadableSpan;
-    expect(Buffer.from(encodeSpans([sameClock(own2)]))).toEqual(
-      Buffer.from(encodeSpans([sameClock(sdk2)])),
+  });
+});
+
+describe('RequestSpan times', () => {
+  const ms = (t: HrTime) => t[0] * 1000 + t[1] / 1e6;
+
+  it('reads the times it is given as the SDK span does', () => {
+    const later = Date.now() + 5000;
+    for (const given of [new Date(later), later, [Math.floor(later / 1000), 7] as HrTime]) {
+      const { sdk, own } = pair();
+      sdk.end(given);
+      own.end(given);
+      expect(own.endTime).toEqual((sdk as unknown as ReadableSpan).endTime);
+      expect(own.duration).toEqual((sdk as unknown as ReadableSpan).duration);
+    }
+    // A performance.now() reading is corrected to the wall clock by the offset each span took at
+    // its start (Date.now() is whole milliseconds): the two agree to within one.
+    const { sdk, own } = pair();
+    const reading = otperformance.now();
+    sdk.end(reading);
+    own.end(reading);
+    expect(Math.abs(ms(own.endTime) - ms((sdk as unknown as ReadableSpan).endTime))).toBeLessThan(
+      1.01,
     );
   });
 
-  it('reads its times as the SDK span does: wall clock start, monotonic duration', () => {
-    const { own } = pair();
+  it('starts on the wall clock and measures on the monotonic one', async () => {
+    const { sdk, own } = pair();
     const before = Date.now();
-    const start = own.startTime[0] * 1000 + own.startTime[1] / 1e6;
-    expect(Math.abs(start - before)).toBeLessThan(1000);
+    expect(Math.abs(ms(own.startTime) - before)).toBeLessThan(50);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    sdk.end();
     own.end();
-    const end = own.endTime[0] * 1000 + own.endTime[1] / 1e6;
-    expect(end).toBeGreaterThanOrEqual(start);
-    expect(own.duration[0] * 1e9 + own.duration[1]).toBe(
-      (own.endTime[0] - own.startTime[0]) * 1e9 + (own.endTime[1] - own.startTime[1]),
-    );
+    const sdkSpan = sdk as unknown as ReadableSpan;
+    expect(Math.abs(ms(own.endTime) - ms(sdkSpan.endTime))).toBeLessThan(5);
+    expect(ms(own.duration)).toBeGreaterThanOrEqual(15);
+    expect(Math.abs(ms(own.duration) - ms(sdkSpan.duration))).toBeLessThan(5);
     // An end before the start is corrected to a zero-length span, with a warning.
     const { own: early } = pair();
     const warnings = diagnostics(() => early.end([1, 0]));
     expect(early.endTime).toEqual(early.startTime);
     expect(early.duration).toEqual([0, 0]);
     expect(warnings.some((w) => w.includes('Inconsistent start and end time'))).toBe(true);
+  });
+});
+
+describe('requestSpanSource', () => {
+  it("gives none for a tracer without the SDK tracer's scope and limits", () => {
+    const resource = resourceFromAttributes({});
+    expect(requestSpanSource({}, resource, [])).toBeUndefined();
+    expect(
+      requestSpanSource({ instrumentationScope: { name: 'x' } }, resource, []),
+    ).toBeUndefined();
+    expect(
+      requestSpanSource({ instrumentationScope: { name: 'x' }, _spanLimits: {} }, resource, []),
+    ).toBeUndefined();
   });
 });
 
@@ -244,17 +323,60 @@ describe('startServerSpan with the sampler from the environment', () => {
     process.env = { ...saved };
   });
 
-  async function start(sampler: string) {
+  async function start(sampler: string, env: Record<string, string> = {}, own?: Sampler) {
     process.env.OTEL_TRACES_SAMPLER = sampler;
     delete process.env.OTEL_TRACES_SAMPLER_ARG;
+    Object.assign(process.env, env);
     const exporter = new InMemorySpanExporter();
     await startTracing({
       serviceName: 'request-span-test',
       spanProcessors: [new SimpleSpanProcessor(exporter)],
       instrument: false,
+      ...(own ? { sampler: own } : {}),
     });
     return exporter;
   }
+
+  it.each(['always_on', 'traceidratio', 'parentbased_traceidratio'])(
+    'with %s (ratio 1): a RequestSpan whose SDK-made children are sampled and exported',
+    async (sampler) => {
+      const exporter = await start(sampler, { OTEL_TRACES_SAMPLER_ARG: '1' });
+      const started = startServerSpan({}, 'POST', '/api/v1/items')!;
+      expect(started.span).toBeInstanceOf(RequestSpan);
+      const child = getTracer()!.startSpan('child', {}, started.context);
+      expect(child.isRecording()).toBe(true);
+      child.end();
+      started.span.end();
+      const names = exporter.getFinishedSpans().map((span) => span.name);
+      expect(names).toEqual(['child', 'POST /api/v1/items']);
+    },
+  );
+
+  it('applies the span limits set in the environment, as the SDK spans do', async () => {
+    const exporter = await start('always_on', {
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '2',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '4',
+    });
+    const started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    expect(started.span).toBeInstanceOf(RequestSpan);
+    started.span.setAttributes({ a: 'abcdefgh', b: 2, c: 3 });
+    const child = getTracer()!.startSpan('child', {}, started.context);
+    child.setAttributes({ a: 'abcdefgh', b: 2, c: 3 });
+    child.end();
+    started.span.end();
+    for (const span of exporter.getFinishedSpans()) {
+      expect(span.attributes).toEqual({ a: 'abcd', b: 2 });
+      expect(span.droppedAttributesCount).toBe(1);
+    }
+  });
+
+  it('leaves the span to the SDK when a test brings its own sampler', async () => {
+    const exporter = await start('always_on', {}, new AlwaysOnSampler());
+    const started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    expect(started.span).not.toBeInstanceOf(RequestSpan);
+    started.span.end();
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
 
   it('gives a request that starts a trace a RequestSpan, exported as the SDK would write it', async () => {
     const exporter = await start('parentbased_always_on');

@@ -232,8 +232,6 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   const provider = new NodeTracerProvider({
     resource,
     spanProcessors,
-    // Given, so that the request spans apply the same limits as the SDK's spans.
-    spanLimits: requestSpan.SPAN_LIMITS,
     sampler:
       options.sampler ?? new DecidedSampler(fromEnv, ids, base.SamplingDecision.RECORD_AND_SAMPLED),
     idGenerator: ids,
@@ -272,15 +270,12 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
       ],
     });
   }
-  const hanger = provider.getTracer('hanger') as Tracer & {
-    instrumentationScope: RequestSpanSource['scope'];
-  };
-  tracer = hanger;
-  // The tracer's resource and scope themselves: the protobuf writer groups spans by identity.
-  requestSpans = {
-    Span: requestSpan.RequestSpan,
-    source: { resource, scope: hanger.instrumentationScope, processors: spanProcessors },
-  };
+  tracer = provider.getTracer('hanger');
+  // The tracer's own resource, scope and limits: the protobuf writer groups spans by identity.
+  const source = requestSpan.requestSpanSource(tracer, resource, spanProcessors);
+  if (source) requestSpans = { Span: requestSpan.RequestSpan, source };
+  else
+    options.log?.warn('tracing: this SDK tracer lacks a scope or limits; the SDK makes every span');
   shutdownFn = () => provider.shutdown();
 }
 
