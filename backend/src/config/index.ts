@@ -128,6 +128,12 @@ const envSchema = z.object({
    * native addon, or promise hooks; `auto` takes the addon where it was built.
    */
   TRACE_CONTEXT: z.enum(['auto', 'continuation-data', 'promise-hooks']).default('auto'),
+  /**
+   * A new trace's sampling decision holds for this many milliseconds of the monotonic clock (ADR
+   * 0014): a busy process samples runs of requests, each still with the sampler's ratio; 0 decides
+   * each request on its own.
+   */
+  TRACE_SAMPLE_SLICE_MS: z.coerce.number().min(0).max(100).default(2),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -173,6 +179,8 @@ export interface Config {
       protocol: 'http/protobuf' | 'http/json';
       serviceName: string;
       context: Env['TRACE_CONTEXT'];
+      /** How long one decision for new traces holds (TRACE_SAMPLE_SLICE_MS); 0, per request. */
+      sampleSliceMs: number;
     };
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -261,6 +269,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
         serviceName: e.OTEL_SERVICE_NAME,
         context: e.TRACE_CONTEXT,
+        sampleSliceMs: e.TRACE_SAMPLE_SLICE_MS,
       },
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
   TraceFlags,
   trace,
@@ -116,9 +117,22 @@ const hex8 = (word: number) =>
  * The SDK's own generator writes Math.random() words into a buffer and hex-encodes it with a
  * native call per id; the sampler then re-checks the id character by character and parses
  * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
+ *
+ * With a slice length (`sliceMs` > 0; TRACE_SAMPLE_SLICE_MS, ADR 0014), the decision is drawn once
+ * per slice of the monotonic clock instead of once per request, and holds for every root decided in
+ * that slice: each slice is sampled with the ratio's probability, independently of the others, so
+ * each request still is too, and the sampled fraction is still the ratio. What changes is that a
+ * busy process samples runs of consecutive requests instead of scattered ones, and a sampled request
+ * then finds the code and data its span needs still in the CPU's caches: one in ten at random, it
+ * ran cold and cost about twice its instructions' time (docs/benchmarks.md, sessions 16 and 17). A
+ * sampled request's trace id is drawn as without slices (a uniformly random id the ratio samples),
+ * so it is as unpredictable, and the ratio rule still decides it the same anywhere downstream.
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
+  /** The slice `#sliceSampled` was drawn for (unused without slices). */
+  #slice = Number.NaN;
+  #sliceSampled = false;
   /** The trace id the next `generateTraceId` returns (the decided root's). */
   #next: string | undefined;
   /** Whether `#next` came from `sampleRoot` (not from `preset`). */
@@ -126,15 +140,39 @@ export class RootDecider implements IdGenerator {
   /** The trace id of the last root `sampleRoot` decided, once handed out (`isDecidedRoot`). */
   #decided: string | undefined;
 
-  constructor(private readonly rootBound: number) {}
+  /**
+   * `rootBound`: EnvSampler's. `sliceMs`: the length of a slice of time sharing one decision, 0 for
+   * a decision per request. `now`: the monotonic clock in milliseconds (tests pass their own).
+   */
+  constructor(
+    private readonly rootBound: number,
+    private readonly sliceMs = 0,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    if (!(sliceMs >= 0 && Number.isFinite(sliceMs))) {
+      throw new RangeError(`sliceMs must be a finite number from 0, got ${sliceMs}`);
+    }
+  }
 
   /**
    * Decides a request without a parent: sampled, and the next span's trace id is set to one the
    * sampler samples (true), or not (false).
    */
   sampleRoot(): boolean {
-    const w = this.#random.word();
-    if (w >= this.rootBound) return false;
+    let w: number;
+    if (this.sliceMs > 0) {
+      const slice = Math.floor(this.now() / this.sliceMs);
+      if (slice !== this.#slice) {
+        this.#slice = slice;
+        this.#sliceSampled = this.#random.word() < this.rootBound;
+      }
+      if (!this.#sliceSampled) return false;
+      // The id's word, uniform below the bound, as a sampled request's is without slices.
+      w = Math.floor((this.#random.word() / ALL) * this.rootBound);
+    } else {
+      w = this.#random.word();
+      if (w >= this.rootBound) return false;
+    }
     let abc: string, d: number;
     do {
       abc = this.#random.hex(24);

@@ -101,6 +101,105 @@ describe('RootDecider', () => {
   });
 });
 
+describe('RootDecider with slices of time (TRACE_SAMPLE_SLICE_MS)', () => {
+  const ratio = 0.1;
+  const env = () =>
+    samplerFromEnv(base, {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: String(ratio),
+    });
+
+  /** A decider on a clock the test moves: `at(ms)` then `sampleRoot()`. */
+  function onClock(sliceMs: number, rootBound = env().rootBound) {
+    let now = 0;
+    const decider = new RootDecider(rootBound, sliceMs, () => now);
+    return {
+      decider,
+      at: (ms: number) => {
+        now = ms;
+        return decider;
+      },
+    };
+  }
+
+  it('decides once per slice: every root in a slice shares its decision', () => {
+    const { at } = onClock(2);
+    // 20,000 slices of 2 ms, 7 roots in each at different times within the slice.
+    const perSlice: boolean[] = [];
+    for (let slice = 0; slice < 20_000; slice++) {
+      const decisions = [0, 0.1, 0.5, 1, 1.5, 1.9, 1.999].map((t) =>
+        at(slice * 2 + t).sampleRoot(),
+      );
+      expect(new Set(decisions).size).toBe(1);
+      perSlice.push(decisions[0]!);
+    }
+    // Each slice is sampled with the ratio's probability (6 binomial standard deviations).
+    const rate = perSlice.filter(Boolean).length / perSlice.length;
+    expect(Math.abs(rate - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / 20_000));
+    // Independently of each other: a sampled slice is followed by a sampled one at the same rate.
+    let after = 0;
+    let followed = 0;
+    for (let i = 1; i < perSlice.length; i++) {
+      if (!perSlice[i - 1]) continue;
+      after++;
+      if (perSlice[i]) followed++;
+    }
+    expect(Math.abs(followed / after - ratio)).toBeLessThan(
+      6 * Math.sqrt((ratio * (1 - ratio)) / after),
+    );
+  });
+
+  it('gives each sampled root its own random id, one the SDK ratio sampler samples', () => {
+    const { sampler, rootBound } = env();
+    const plain = new base.TraceIdRatioBasedSampler(ratio);
+    const { at } = onClock(2, rootBound);
+    const ids: string[] = [];
+    for (let slice = 0; ids.length < 5000; slice++) {
+      for (let i = 0; i < 10; i++) {
+        if (at(slice * 2 + i / 10).sampleRoot()) ids.push(at(slice * 2).generateTraceId());
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => sampledBy(sampler, id) && sampledBy(plain, id))).toBe(true);
+    // Spread evenly below the bound, as without slices.
+    const xors = ids.map(wordsXor);
+    const mean = xors.reduce((sum, x) => sum + x, 0) / xors.length;
+    expect(Math.abs(mean - rootBound / 2)).toBeLessThan(
+      (6 * rootBound) / Math.sqrt(12 * xors.length),
+    );
+  });
+
+  it('samples a quiet process request by request at the ratio (one root per slice or fewer)', () => {
+    const { at } = onClock(2);
+    // One root every 50 ms: each in a slice of its own, so each decided on its own.
+    const n = 40_000;
+    let sampled = 0;
+    for (let i = 0; i < n; i++) if (at(i * 50).sampleRoot()) sampled++;
+    expect(Math.abs(sampled / n - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / n));
+  });
+
+  it('keeps always_on and always_off whole, and draws again when the clock goes back', () => {
+    const on = onClock(2, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_on' }).rootBound);
+    const off = onClock(2, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' }).rootBound);
+    for (let t = 0; t < 1000; t += 0.7) {
+      expect(on.at(t).sampleRoot()).toBe(true);
+      expect(on.decider.isDecidedRoot(on.decider.generateTraceId())).toBe(true);
+      expect(off.at(t).sampleRoot()).toBe(false);
+    }
+    // A slice seen before is a new slice: its decision is drawn again, not remembered.
+    const { at } = onClock(2);
+    let sampled = 0;
+    for (let i = 0; i < 20_000; i++) if (at(i % 2 === 0 ? 0 : 10).sampleRoot()) sampled++;
+    expect(Math.abs(sampled / 20_000 - ratio)).toBeLessThan(
+      6 * Math.sqrt((ratio * (1 - ratio)) / 20_000),
+    );
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a slice of %s ms', (ms) => {
+    expect(() => new RootDecider(env().rootBound, ms)).toThrow(RangeError);
+  });
+});
+
 describe('DecidedSampler', () => {
   const SAMPLERS = [
     ['always_on', undefined],
@@ -173,6 +272,50 @@ describe('DecidedSampler', () => {
 });
 
 describe('the environment sampler under a real provider (startTracing)', () => {
+  it('holds one decision for a slice given by sampleSliceMs, and reads TRACE_SAMPLE_SLICE_MS', async () => {
+    const { loadConfig, ConfigError } = await import('../../config');
+    expect(loadConfig({}).observability.tracing.sampleSliceMs).toBe(2);
+    expect(loadConfig({ TRACE_SAMPLE_SLICE_MS: '0' }).observability.tracing.sampleSliceMs).toBe(0);
+    expect(loadConfig({ TRACE_SAMPLE_SLICE_MS: '0.5' }).observability.tracing.sampleSliceMs).toBe(
+      0.5,
+    );
+    for (const bad of ['-1', '101', 'soon']) {
+      expect(() => loadConfig({ TRACE_SAMPLE_SLICE_MS: bad })).toThrow(ConfigError);
+    }
+
+    const { startServerSpan, startTracing, stopTracing } = await import('./tracing');
+    const saved = { ...process.env };
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
+    const decisions = async (sampleSliceMs: number) => {
+      await startTracing({
+        serviceName: 'hanger-test',
+        spanProcessors: [new base.SimpleSpanProcessor(new base.InMemorySpanExporter())],
+        instrument: false,
+        sampleSliceMs,
+      });
+      try {
+        return Array.from({ length: 60 }, () => {
+          const started = startServerSpan({}, 'GET', '/probe');
+          started?.span.end();
+          return started !== undefined;
+        });
+      } finally {
+        await stopTracing();
+      }
+    };
+    /** How often the decision changes from one request to the next. */
+    const changes = (xs: boolean[]) => xs.filter((x, i) => i > 0 && x !== xs[i - 1]).length;
+    try {
+      // 60 requests within 100 ms cross at most one slice boundary. Each on its own at 0.5, they
+      // change decision ~30 times (fewer than 2 changes: ~1 run in 10^16).
+      expect(changes(await decisions(100))).toBeLessThanOrEqual(1);
+      expect(changes(await decisions(0))).toBeGreaterThan(1);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('records a decided root and its child in one trace, and drops unsampled roots', async () => {
     const { startServerSpan, startTracing, stopTracing, getTracer } = await import('./tracing');
     const saved = { ...process.env };

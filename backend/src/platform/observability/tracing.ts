@@ -74,6 +74,11 @@ export interface TracingOptions {
   log?: DiagSink;
   /** What carries the active context (default `auto`; config: TRACE_CONTEXT). */
   context?: ContextCarrier | 'auto';
+  /**
+   * How long, in milliseconds, one decision for new traces holds (`RootDecider`; default 0, each
+   * request on its own; config: TRACE_SAMPLE_SLICE_MS). Only with the environment's sampler.
+   */
+  sampleSliceMs?: number;
 }
 
 /** Restores the SDK's own global error handler (stopTracing). */
@@ -227,7 +232,7 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   sampler = options.sampler ?? fromEnv.sampler;
   rootsDecidedByIds = options.sampler === undefined;
   notRecord = base.SamplingDecision.NOT_RECORD;
-  ids = new RootDecider(fromEnv.rootBound);
+  ids = new RootDecider(fromEnv.rootBound, options.sampleSliceMs ?? 0);
   const resource = resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({
     resource,
