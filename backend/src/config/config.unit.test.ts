@@ -98,6 +98,19 @@ describe('configuration', () => {
     expect((error as ConfigError).message).toContain(variable);
   });
 
+  it('reads TRACE_SAMPLE_BLOCK: 256 roots to a sampling decision unless set, 1 for each its own', () => {
+    const block = (value?: string) =>
+      loadConfig({ TRACE_SAMPLE_BLOCK: value }).observability.tracing.sampleBlock;
+    expect(block()).toBe(256);
+    expect(block('')).toBe(256); // blank, as .env.example leaves it: the default
+    expect(block(' 1 ')).toBe(1);
+    expect(block('1024')).toBe(1024);
+    for (const bad of ['0', '-5', '1.5', '1025', 'many']) {
+      expect(() => block(bad)).toThrow(ConfigError);
+      expect(() => block(bad)).toThrow(/TRACE_SAMPLE_BLOCK/);
+    }
+  });
+
   it('reads TRUST_PROXY as off, every hop, or a list of proxies to believe', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -129,11 +129,13 @@ const envSchema = z.object({
    */
   TRACE_CONTEXT: z.enum(['auto', 'continuation-data', 'promise-hooks']).default('auto'),
   /**
-   * A new trace's sampling decision holds for this many milliseconds of the monotonic clock (ADR
-   * 0014): a busy process samples runs of requests, each still with the sampler's ratio; 0 decides
-   * each request on its own.
+   * How many consecutive requests that start a trace share one sampling decision (ADR 0014): a busy
+   * process samples runs of requests, each request still at the sampler's ratio; 1 decides each on
+   * its own. A block closes early after 100 ms (MAX_BLOCK_MS).
    */
-  TRACE_SAMPLE_SLICE_MS: z.coerce.number().min(0).max(100).default(2),
+  TRACE_SAMPLE_BLOCK: optionalString
+    .pipe(z.coerce.number<string | undefined>().int().min(1).max(1024).optional())
+    .transform((v) => v ?? 256),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -179,8 +181,8 @@ export interface Config {
       protocol: 'http/protobuf' | 'http/json';
       serviceName: string;
       context: Env['TRACE_CONTEXT'];
-      /** How long one decision for new traces holds (TRACE_SAMPLE_SLICE_MS); 0, per request. */
-      sampleSliceMs: number;
+      /** Consecutive new traces sharing one sampling decision (TRACE_SAMPLE_BLOCK); 1, each its own. */
+      sampleBlock: number;
     };
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -269,7 +271,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         protocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
         serviceName: e.OTEL_SERVICE_NAME,
         context: e.TRACE_CONTEXT,
-        sampleSliceMs: e.TRACE_SAMPLE_SLICE_MS,
+        sampleBlock: e.TRACE_SAMPLE_BLOCK,
       },
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -34,7 +34,7 @@ if (isMainThread && config?.observability.tracing.enabled) {
     exporter: config.observability.tracing.exporter,
     protocol: config.observability.tracing.protocol,
     context: config.observability.tracing.context,
-    sampleSliceMs: config.observability.tracing.sampleSliceMs,
+    sampleBlock: config.observability.tracing.sampleBlock,
     log: createLogger(config.logLevel),
   });
 }

@@ -67,6 +67,13 @@ export function ratioBound(ratio: number): number {
   return ratio === 1 ? ALL : Math.floor(ratio * 0xffffffff);
 }
 
+/**
+ * How long a block of roots sharing one decision stays open, at most, in milliseconds: below
+ * TRACE_SAMPLE_BLOCK requests in this time (a quiet process), a block is cut short, so that traces
+ * never cluster at a scale an operator would see.
+ */
+export const MAX_BLOCK_MS = 100;
+
 /** Random 32-bit words and random hex, each drawn 4 KiB of `crypto.randomFillSync` at a time. */
 class RandomPool {
   readonly #words = new Uint32Array(1024);
@@ -118,21 +125,27 @@ const hex8 = (word: number) =>
  * native call per id; the sampler then re-checks the id character by character and parses
  * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
  *
- * With a slice length (`sliceMs` > 0; TRACE_SAMPLE_SLICE_MS, ADR 0014), the decision is drawn once
- * per slice of the monotonic clock instead of once per request, and holds for every root decided in
- * that slice: each slice is sampled with the ratio's probability, independently of the others, so
- * each request still is too, and the sampled fraction is still the ratio. What changes is that a
- * busy process samples runs of consecutive requests instead of scattered ones, and a sampled request
- * then finds the code and data its span needs still in the CPU's caches: one in ten at random, it
- * ran cold and cost about twice its instructions' time (docs/benchmarks.md, sessions 16 and 17). A
- * sampled request's trace id is drawn as without slices (a uniformly random id the ratio samples),
- * so it is as unpredictable, and the ratio rule still decides it the same anywhere downstream.
+ * With a block size (`blockSize` > 1; TRACE_SAMPLE_BLOCK, ADR 0014), one decision is drawn for a
+ * block of consecutive roots instead of for each: the next `blockSize` roots, or as many as come
+ * within MAX_BLOCK_MS of the block's first, are all sampled or all not. Each block is sampled with
+ * the ratio's probability, independently of the others, so each root still is, and the sampled
+ * fraction is still the ratio. A busy process then samples runs of requests instead of one in ten
+ * at random, and a sampled request finds the code and data its span needs still in the CPU's
+ * caches: at random, it ran cold and cost about twice its instructions' time (docs/benchmarks.md,
+ * sessions 16 and 17). Blocks are counted in requests, not cut by time alone: under full load a
+ * sampled request is slower, so a slice of time would hold fewer sampled requests than unsampled
+ * ones and sample less than the ratio. A sampled root's trace id is drawn as without blocks (a
+ * uniformly random id the ratio samples), so it is as unpredictable, and the ratio rule still
+ * decides it the same anywhere downstream.
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
-  /** The slice `#sliceSampled` was drawn for (unused without slices). */
-  #slice = Number.NaN;
-  #sliceSampled = false;
+  /** Roots the open block still takes (0: none open), when it opened, and its decision. */
+  #blockLeft = 0;
+  #blockOpened = 0;
+  #blockSampled = false;
+  /** Words below which `#wordBelowBound` takes one: the largest multiple of the bound in 2^32. */
+  readonly #wordLimit: number;
   /** The trace id the next `generateTraceId` returns (the decided root's). */
   #next: string | undefined;
   /** Whether `#next` came from `sampleRoot` (not from `preset`). */
@@ -141,17 +154,18 @@ export class RootDecider implements IdGenerator {
   #decided: string | undefined;
 
   /**
-   * `rootBound`: EnvSampler's. `sliceMs`: the length of a slice of time sharing one decision, 0 for
-   * a decision per request. `now`: the monotonic clock in milliseconds (tests pass their own).
+   * `rootBound`: EnvSampler's. `blockSize`: how many consecutive roots share one decision (1: each
+   * its own). `now`: a monotonic clock in milliseconds (tests pass their own).
    */
   constructor(
     private readonly rootBound: number,
-    private readonly sliceMs = 0,
+    private readonly blockSize = 1,
     private readonly now: () => number = performance.now.bind(performance),
   ) {
-    if (!(sliceMs >= 0 && Number.isFinite(sliceMs))) {
-      throw new RangeError(`sliceMs must be a finite number from 0, got ${sliceMs}`);
+    if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
+      throw new RangeError(`blockSize must be a whole number from 1, got ${blockSize}`);
     }
+    this.#wordLimit = rootBound > 0 ? ALL - (ALL % rootBound) : 0;
   }
 
   /**
@@ -160,15 +174,20 @@ export class RootDecider implements IdGenerator {
    */
   sampleRoot(): boolean {
     let w: number;
-    if (this.sliceMs > 0) {
-      const slice = Math.floor(this.now() / this.sliceMs);
-      if (slice !== this.#slice) {
-        this.#slice = slice;
-        this.#sliceSampled = this.#random.word() < this.rootBound;
+    if (this.blockSize > 1) {
+      const now = this.now();
+      if (
+        this.#blockLeft === 0 ||
+        now - this.#blockOpened >= MAX_BLOCK_MS ||
+        now < this.#blockOpened
+      ) {
+        this.#blockLeft = this.blockSize;
+        this.#blockOpened = now;
+        this.#blockSampled = this.#random.word() < this.rootBound;
       }
-      if (!this.#sliceSampled) return false;
-      // The id's word, uniform below the bound, as a sampled request's is without slices.
-      w = Math.floor((this.#random.word() / ALL) * this.rootBound);
+      this.#blockLeft--;
+      if (!this.#blockSampled) return false;
+      w = this.#wordBelowBound();
     } else {
       w = this.#random.word();
       if (w >= this.rootBound) return false;
@@ -186,6 +205,14 @@ export class RootDecider implements IdGenerator {
     this.#next = abc + hex8(d);
     this.#nextDecided = true;
     return true;
+  }
+
+  /** A uniform random word below the bound (> 0): the XOR of a sampled id, as drawn per root. */
+  #wordBelowBound(): number {
+    let word: number;
+    do word = this.#random.word();
+    while (word >= this.#wordLimit);
+    return word % this.rootBound;
   }
 
   /** Sets the trace id the next `generateTraceId` returns (a root decided by the sampler). */

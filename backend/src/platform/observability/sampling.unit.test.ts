@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace, type Context } from '@opentelemetry/api';
 import * as base from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
-import { DecidedSampler, RootDecider, ratioBound, samplerFromEnv } from './sampling';
+import { DecidedSampler, MAX_BLOCK_MS, RootDecider, ratioBound, samplerFromEnv } from './sampling';
 
 const sampledBy = (sampler: base.Sampler, traceId: string) =>
   sampler.shouldSample(ROOT_CONTEXT, traceId, 'GET /', SpanKind.SERVER, {}, []).decision ===
@@ -101,18 +101,21 @@ describe('RootDecider', () => {
   });
 });
 
-describe('RootDecider with slices of time (TRACE_SAMPLE_SLICE_MS)', () => {
+describe('RootDecider with blocks of roots (TRACE_SAMPLE_BLOCK)', () => {
   const ratio = 0.1;
   const env = () =>
     samplerFromEnv(base, {
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: String(ratio),
     });
+  /** |observed - expected| below 6 binomial standard deviations (fails ~1 run in 10^9). */
+  const nearRatio = (hits: number, n: number) =>
+    expect(Math.abs(hits / n - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / n));
 
-  /** A decider on a clock the test moves: `at(ms)` then `sampleRoot()`. */
-  function onClock(sliceMs: number, rootBound = env().rootBound) {
+  /** A decider whose clock the test sets; `at(ms)` returns it. */
+  function onClock(blockSize: number, rootBound = env().rootBound) {
     let now = 0;
-    const decider = new RootDecider(rootBound, sliceMs, () => now);
+    const decider = new RootDecider(rootBound, blockSize, () => now);
     return {
       decider,
       at: (ms: number) => {
@@ -122,81 +125,103 @@ describe('RootDecider with slices of time (TRACE_SAMPLE_SLICE_MS)', () => {
     };
   }
 
-  it('decides once per slice: every root in a slice shares its decision', () => {
-    const { at } = onClock(2);
-    // 20,000 slices of 2 ms, 7 roots in each at different times within the slice.
-    const perSlice: boolean[] = [];
-    for (let slice = 0; slice < 20_000; slice++) {
-      const decisions = [0, 0.1, 0.5, 1, 1.5, 1.9, 1.999].map((t) =>
-        at(slice * 2 + t).sampleRoot(),
-      );
+  it('decides once per block of consecutive roots, each block at the ratio, independently', () => {
+    const { at } = onClock(8);
+    const perBlock: boolean[] = [];
+    for (let block = 0; block < 20_000; block++) {
+      // Eight roots within a millisecond: one block.
+      const decisions = Array.from({ length: 8 }, (_, i) => at(block + i / 10).sampleRoot());
       expect(new Set(decisions).size).toBe(1);
-      perSlice.push(decisions[0]!);
+      perBlock.push(decisions[0]!);
     }
-    // Each slice is sampled with the ratio's probability (6 binomial standard deviations).
-    const rate = perSlice.filter(Boolean).length / perSlice.length;
-    expect(Math.abs(rate - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / 20_000));
-    // Independently of each other: a sampled slice is followed by a sampled one at the same rate.
-    let after = 0;
-    let followed = 0;
-    for (let i = 1; i < perSlice.length; i++) {
-      if (!perSlice[i - 1]) continue;
-      after++;
-      if (perSlice[i]) followed++;
+    nearRatio(perBlock.filter(Boolean).length, perBlock.length);
+    // A sampled block is followed by a sampled one at the same rate: no memory between blocks.
+    const afterSampled = perBlock.slice(1).filter((_, i) => perBlock[i]);
+    nearRatio(afterSampled.filter(Boolean).length, afterSampled.length);
+  });
+
+  it('samples the ratio of roots under full load, where a sampled request takes longer', () => {
+    // A saturated process: the clock moves by each request's cost, three times as much for a
+    // sampled one. A block of time would then hold a third as many sampled requests as unsampled
+    // ones (~3.6 % sampled); a block of requests holds as many.
+    const { decider, at } = onClock(64);
+    let now = 0;
+    let sampled = 0;
+    const n = 64 * 20_000;
+    for (let i = 0; i < n; i++) {
+      const yes = at(now).sampleRoot();
+      if (yes) {
+        sampled++;
+        decider.generateTraceId();
+      }
+      now += yes ? 0.12 : 0.04;
     }
-    expect(Math.abs(followed / after - ratio)).toBeLessThan(
-      6 * Math.sqrt((ratio * (1 - ratio)) / after),
+    // Blocks, not requests, are the independent draws.
+    expect(Math.abs(sampled / n - ratio)).toBeLessThan(
+      6 * Math.sqrt((ratio * (1 - ratio)) / 20_000),
     );
   });
 
-  it('gives each sampled root its own random id, one the SDK ratio sampler samples', () => {
+  it(`closes a block ${MAX_BLOCK_MS} ms after its first root, and when the clock goes back`, () => {
+    const { at } = onClock(64);
+    // One root every 60 ms: two to a block (the third comes 120 ms after the block's first).
+    const decisions = Array.from({ length: 40_000 }, (_, i) => at(i * 60).sampleRoot());
+    for (let i = 0; i < decisions.length; i += 2) expect(decisions[i + 1]).toBe(decisions[i]);
+    const firsts = decisions.filter((_, i) => i % 2 === 0);
+    nearRatio(firsts.filter(Boolean).length, firsts.length);
+    // A quiet process (a root every 200 ms) decides each root on its own.
+    const quiet = Array.from({ length: 40_000 }, (_, i) => at(i * 200).sampleRoot());
+    nearRatio(quiet.filter(Boolean).length, quiet.length);
+    const afterSampled = quiet.slice(1).filter((_, i) => quiet[i]);
+    nearRatio(afterSampled.filter(Boolean).length, afterSampled.length);
+    // A clock that goes back opens a new block: a root earlier than its block's first is never
+    // counted into it.
+    const back = Array.from({ length: 40_000 }, (_, i) => at(-i / 1000).sampleRoot());
+    const changes = back.filter((x, i) => i > 0 && x !== back[i - 1]).length;
+    // Independent draws at 0.1 change ~18 % of the time; one block would never change.
+    expect(changes).toBeGreaterThan(0.15 * back.length);
+  });
+
+  it('gives each sampled root its own uniformly random id, one the SDK ratio sampler samples', () => {
     const { sampler, rootBound } = env();
     const plain = new base.TraceIdRatioBasedSampler(ratio);
-    const { at } = onClock(2, rootBound);
+    const { at } = onClock(16, rootBound);
     const ids: string[] = [];
-    for (let slice = 0; ids.length < 5000; slice++) {
-      for (let i = 0; i < 10; i++) {
-        if (at(slice * 2 + i / 10).sampleRoot()) ids.push(at(slice * 2).generateTraceId());
+    let distinctWithinBlocks = true;
+    for (let block = 0; ids.length < 8000; block++) {
+      const xors = new Set<number>();
+      for (let i = 0; i < 16; i++) {
+        if (!at(block + i / 100).sampleRoot()) continue;
+        const id = at(block).generateTraceId();
+        ids.push(id);
+        xors.add(wordsXor(id));
       }
+      if (xors.size !== 0 && xors.size !== 16) distinctWithinBlocks = false;
     }
+    expect(distinctWithinBlocks).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => sampledBy(sampler, id) && sampledBy(plain, id))).toBe(true);
-    // Spread evenly below the bound, as without slices.
-    const xors = ids.map(wordsXor);
-    const mean = xors.reduce((sum, x) => sum + x, 0) / xors.length;
-    expect(Math.abs(mean - rootBound / 2)).toBeLessThan(
-      (6 * rootBound) / Math.sqrt(12 * xors.length),
-    );
+    // Their words' XOR (what the sampler compares) falls evenly in 16 buckets below the bound:
+    // chi-square with 15 degrees of freedom under 50 (fails ~1 run in 10^5 when uniform).
+    const buckets = new Array<number>(16).fill(0);
+    for (const id of ids) buckets[Math.floor((wordsXor(id) / rootBound) * 16)]!++;
+    const expected = ids.length / 16;
+    const chi2 = buckets.reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0);
+    expect(chi2).toBeLessThan(50);
   });
 
-  it('samples a quiet process request by request at the ratio (one root per slice or fewer)', () => {
-    const { at } = onClock(2);
-    // One root every 50 ms: each in a slice of its own, so each decided on its own.
-    const n = 40_000;
-    let sampled = 0;
-    for (let i = 0; i < n; i++) if (at(i * 50).sampleRoot()) sampled++;
-    expect(Math.abs(sampled / n - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / n));
-  });
-
-  it('keeps always_on and always_off whole, and draws again when the clock goes back', () => {
-    const on = onClock(2, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_on' }).rootBound);
-    const off = onClock(2, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' }).rootBound);
+  it('keeps always_on and always_off whole', () => {
+    const on = onClock(64, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_on' }).rootBound);
+    const off = onClock(64, samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' }).rootBound);
     for (let t = 0; t < 1000; t += 0.7) {
       expect(on.at(t).sampleRoot()).toBe(true);
       expect(on.decider.isDecidedRoot(on.decider.generateTraceId())).toBe(true);
       expect(off.at(t).sampleRoot()).toBe(false);
     }
-    // A slice seen before is a new slice: its decision is drawn again, not remembered.
-    const { at } = onClock(2);
-    let sampled = 0;
-    for (let i = 0; i < 20_000; i++) if (at(i % 2 === 0 ? 0 : 10).sampleRoot()) sampled++;
-    expect(Math.abs(sampled / 20_000 - ratio)).toBeLessThan(
-      6 * Math.sqrt((ratio * (1 - ratio)) / 20_000),
-    );
   });
 
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a slice of %s ms', (ms) => {
-    expect(() => new RootDecider(env().rootBound, ms)).toThrow(RangeError);
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses a block of %s', (size) => {
+    expect(() => new RootDecider(env().rootBound, size)).toThrow(RangeError);
   });
 });
 
@@ -272,27 +297,17 @@ describe('DecidedSampler', () => {
 });
 
 describe('the environment sampler under a real provider (startTracing)', () => {
-  it('holds one decision for a slice given by sampleSliceMs, and reads TRACE_SAMPLE_SLICE_MS', async () => {
-    const { loadConfig, ConfigError } = await import('../../config');
-    expect(loadConfig({}).observability.tracing.sampleSliceMs).toBe(2);
-    expect(loadConfig({ TRACE_SAMPLE_SLICE_MS: '0' }).observability.tracing.sampleSliceMs).toBe(0);
-    expect(loadConfig({ TRACE_SAMPLE_SLICE_MS: '0.5' }).observability.tracing.sampleSliceMs).toBe(
-      0.5,
-    );
-    for (const bad of ['-1', '101', 'soon']) {
-      expect(() => loadConfig({ TRACE_SAMPLE_SLICE_MS: bad })).toThrow(ConfigError);
-    }
-
+  it('shares one decision among the roots of a block given by sampleBlock', async () => {
     const { startServerSpan, startTracing, stopTracing } = await import('./tracing');
     const saved = { ...process.env };
     process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
     process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
-    const decisions = async (sampleSliceMs: number) => {
+    const decisions = async (sampleBlock: number | undefined) => {
       await startTracing({
         serviceName: 'hanger-test',
         spanProcessors: [new base.SimpleSpanProcessor(new base.InMemorySpanExporter())],
         instrument: false,
-        sampleSliceMs,
+        sampleBlock,
       });
       try {
         return Array.from({ length: 60 }, () => {
@@ -307,10 +322,10 @@ describe('the environment sampler under a real provider (startTracing)', () => {
     /** How often the decision changes from one request to the next. */
     const changes = (xs: boolean[]) => xs.filter((x, i) => i > 0 && x !== xs[i - 1]).length;
     try {
-      // 60 requests within 100 ms cross at most one slice boundary. Each on its own at 0.5, they
-      // change decision ~30 times (fewer than 2 changes: ~1 run in 10^16).
-      expect(changes(await decisions(100))).toBeLessThanOrEqual(1);
-      expect(changes(await decisions(0))).toBeGreaterThan(1);
+      // Blocks of 30: one boundary, and one more only if the machine stalled for 100 ms. Decided
+      // each on its own at 0.5, they change ~30 times (3 or fewer: ~1 run in 10^13).
+      expect(changes(await decisions(30))).toBeLessThanOrEqual(2);
+      expect(changes(await decisions(undefined))).toBeGreaterThan(3);
     } finally {
       process.env = saved;
     }

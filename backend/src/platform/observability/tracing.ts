@@ -75,10 +75,10 @@ export interface TracingOptions {
   /** What carries the active context (default `auto`; config: TRACE_CONTEXT). */
   context?: ContextCarrier | 'auto';
   /**
-   * How long, in milliseconds, one decision for new traces holds (`RootDecider`; default 0, each
-   * request on its own; config: TRACE_SAMPLE_SLICE_MS). Only with the environment's sampler.
+   * How many consecutive new traces share one sampling decision (`RootDecider`; default 1, each
+   * its own; config: TRACE_SAMPLE_BLOCK). Only with the environment's sampler.
    */
-  sampleSliceMs?: number;
+  sampleBlock?: number;
 }
 
 /** Restores the SDK's own global error handler (stopTracing). */
@@ -232,7 +232,7 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   sampler = options.sampler ?? fromEnv.sampler;
   rootsDecidedByIds = options.sampler === undefined;
   notRecord = base.SamplingDecision.NOT_RECORD;
-  ids = new RootDecider(fromEnv.rootBound, options.sampleSliceMs ?? 0);
+  ids = new RootDecider(fromEnv.rootBound, options.sampleBlock ?? 1);
   const resource = resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({
     resource,
@@ -352,8 +352,9 @@ export function currentTraceparent(): string | undefined {
  * starts a trace, decided before anything is made: an unsampled request gets nothing at all (no
  * span, no context, no trace id in its logs; its request id still ties its lines together). Making
  * a span only to drop it cost about a seventh of a small request's throughput (docs/benchmarks.md).
- * With the environment's sampler the decision is one random word (`RootDecider`, sampling.ts);
- * with another (tests) the trace id is drawn and the sampler asked. Either way the span is then
+ * With the environment's sampler the decision is one random word, drawn for each request or for a
+ * block of consecutive ones (`RootDecider`, sampling.ts; TRACE_SAMPLE_BLOCK); with another (tests)
+ * the trace id is drawn and the sampler asked. Either way the span is then
  * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
  * and a test's sampler, asked again, decides the same.
  */
