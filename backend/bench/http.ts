@@ -240,12 +240,17 @@ async function main() {
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
   const pids = new Map<string, number>();
+  /** Requests each URL has served, warm-up included (to check the sampled fraction). */
+  const served = new Map<string, number>();
+  const countServed = (url: string, requests: number) =>
+    served.set(url, (served.get(url) ?? 0) + requests);
   /** One run, with the CPU the server spent on it: on a shared machine whose cores are throttled
    * from outside, CPU per request moves far less than requests per second. */
   async function measure(url: string): Promise<Sample> {
     const pid = pids.get(new URL(url).origin)!;
     const before = cpuSeconds(pid);
     const sample = await load(url, seconds, connections);
+    countServed(url, sample.requests);
     sample.cpuUs = ((cpuSeconds(pid) - before) * 1e6) / sample.requests;
     return sample;
   }
@@ -402,10 +407,11 @@ async function main() {
       ),
     );
     for (const url of loaded) {
-      for (let served = 0; served < warmup;) {
+      for (let done = 0; done < warmup;) {
         const { requests } = await load(url, 2, connections);
         if (!(requests > 0)) throw new Error(`warm-up: ${url} served no requests`);
-        served += requests;
+        countServed(url, requests);
+        done += requests;
       }
     }
     const rows: string[] = [];
@@ -438,10 +444,31 @@ async function main() {
         `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
       );
     }
+    // What B sampled: its SERVER spans the sink received over the requests it served. The spans
+    // of a batch not yet sent when the run ends are missing (at most 512 per server).
+    const sampledByB = [
+      ['b', BENCH_ROUTE],
+      ['b3', BENCH_DB_ROUTE],
+    ]
+      .filter(([name]) => selected.some((c) => c.name === name))
+      .map(([name, route]) => {
+        let spans = 0;
+        let requests = 0;
+        observeds.forEach((origin, f) => {
+          spans += sink.serverSpans(`hanger-bench-observed${f}`, `GET ${route}`);
+          requests += served.get(`${origin}${route}`) ?? 0;
+        });
+        return `${name} ${((100 * spans) / requests).toFixed(2)} % (${spans} of ${requests})`;
+      });
     console.log(
       [
         `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
+        ...(sampledByB.length > 0
+          ? [
+              `Requests B sampled (SERVER spans received ÷ requests served): ${sampledByB.join('; ')}.`,
+            ]
+          : []),
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',

@@ -57,19 +57,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A sink for OTLP/HTTP spans, so tracing pays its full export cost. */
+/**
+ * A sink for OTLP/HTTP spans, so tracing pays its full export cost. It counts the export requests,
+ * and the SERVER spans of protobuf ones by service and span name (`serverSpans`), so that the bench
+ * can check what fraction of a server's requests was sampled.
+ */
 export async function startOtlpSink(): Promise<{
   port: number;
   received: () => number;
+  /** SERVER spans received from `service` named `name` (protobuf exports). */
+  serverSpans: (service: string, name: string) => number;
   close: () => void;
 }> {
   let received = 0;
+  const counts = new Map<string, number>();
   const sink = http.createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received++;
       // An empty ExportTraceServiceResponse, in the request's format (protobuf by default).
       if (req.headers['content-type'] === 'application/x-protobuf') {
+        countServerSpans(Buffer.concat(chunks), counts);
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -78,8 +87,62 @@ export async function startOtlpSink(): Promise<{
   return {
     port: (sink.address() as net.AddressInfo).port,
     received: () => received,
+    serverSpans: (service, name) => counts.get(`${service}\n${name}`) ?? 0,
     close: () => sink.close(),
   };
+}
+
+/** The fields of one protobuf message: field number → each value (bytes, or a varint). */
+function fields(buf: Buffer): Map<number, (Buffer | number)[]> {
+  const out = new Map<number, (Buffer | number)[]>();
+  let pos = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const byte = buf[pos++]!;
+      value += (byte & 0x7f) * shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (pos < buf.length) {
+    const key = varint();
+    const wire = key & 7;
+    let value: Buffer | number;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const length = varint();
+      value = buf.subarray(pos, (pos += length));
+    } else if (wire === 1) value = buf.subarray(pos, (pos += 8));
+    else if (wire === 5) value = buf.subarray(pos, (pos += 4));
+    else throw new Error(`OTLP sink: wire type ${wire}`);
+    const list = out.get(Math.floor(key / 8)) ?? [];
+    list.push(value);
+    out.set(Math.floor(key / 8), list);
+  }
+  return out;
+}
+
+/** Adds an ExportTraceServiceRequest's SERVER spans (kind 2) to `counts`, by service and name. */
+function countServerSpans(body: Buffer, counts: Map<string, number>): void {
+  const bytes = (m: Map<number, (Buffer | number)[]>, field: number) =>
+    (m.get(field) ?? []).filter((v): v is Buffer => Buffer.isBuffer(v));
+  for (const resourceSpans of bytes(fields(body), 1).map(fields)) {
+    let service = '';
+    for (const resource of bytes(resourceSpans, 1).map(fields)) {
+      for (const kv of bytes(resource, 1).map(fields)) {
+        if (bytes(kv, 1)[0]?.toString() !== 'service.name') continue;
+        const value = bytes(kv, 2).map(fields)[0];
+        service = (value && bytes(value, 1)[0]?.toString()) ?? '';
+      }
+    }
+    for (const scopeSpans of bytes(resourceSpans, 2).map(fields)) {
+      for (const span of bytes(scopeSpans, 2).map(fields)) {
+        if (span.get(6)?.[0] !== 2) continue;
+        const key = `${service}\n${bytes(span, 5)[0]?.toString() ?? ''}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
 }
 
 export interface StackEnvironments {
@@ -140,7 +203,7 @@ export function stackEnvironments(options: {
       ...(sampler
         ? {
             OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${options.sinkPort}`,
-            OTEL_SERVICE_NAME: 'hanger-bench',
+            OTEL_SERVICE_NAME: `hanger-bench-${name}`,
             OTEL_TRACES_SAMPLER: sampler.name,
             ...(sampler.arg ? { OTEL_TRACES_SAMPLER_ARG: sampler.arg } : {}),
           }
