@@ -147,6 +147,10 @@ async function countServer(
   // Span batches go out when full (512 spans), as under load; on their 5 s timer, at valgrind's
   // pace, they would go out with a few hundred.
   if (job.side === 'B') env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
+  // Each request decided on its own: blocks of requests (ADR 0014) save time only through the
+  // caches, which a count of instructions does not see, and with ~5,000 counted requests a few
+  // dozen blocks would make the sampled share, and so the count, vary by several points.
+  if (job.side === 'B') env.TRACE_SAMPLE_BLOCK = '1';
   const dir = path.join(tmp, `callgrind-${name}`);
   fs.mkdirSync(dir, { recursive: true });
   const out = path.join(dir, 'callgrind.out');

@@ -60,17 +60,31 @@ export async function freePort(): Promise<number> {
 /**
  * A sink for OTLP/HTTP spans, so tracing pays its full export cost. It counts the export requests,
  * and the SERVER spans of protobuf ones by service and span name (`serverSpans`), so that the bench
- * can check what fraction of a server's requests was sampled.
+ * can check what fraction of a server's requests was sampled. Bodies are kept as they come and
+ * read only when asked, so that reading them takes no CPU from the servers being measured.
  */
 export async function startOtlpSink(): Promise<{
   port: number;
   received: () => number;
   /** SERVER spans received from `service` named `name` (protobuf exports). */
   serverSpans: (service: string, name: string) => number;
+  /** Export bodies that could not be counted (compressed, JSON, or malformed). */
+  uncounted: () => number;
   close: () => void;
 }> {
   let received = 0;
+  let uncounted = 0;
+  const bodies: Buffer[] = [];
   const counts = new Map<string, number>();
+  const countPending = () => {
+    for (const body of bodies.splice(0)) {
+      try {
+        countServerSpans(body, counts);
+      } catch {
+        uncounted++;
+      }
+    }
+  };
   const sink = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -78,16 +92,27 @@ export async function startOtlpSink(): Promise<{
       received++;
       // An empty ExportTraceServiceResponse, in the request's format (protobuf by default).
       if (req.headers['content-type'] === 'application/x-protobuf') {
-        countServerSpans(Buffer.concat(chunks), counts);
+        if (req.headers['content-encoding']) uncounted++;
+        else bodies.push(Buffer.concat(chunks));
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } else {
+        uncounted++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      }
     });
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   return {
     port: (sink.address() as net.AddressInfo).port,
     received: () => received,
-    serverSpans: (service, name) => counts.get(`${service}\n${name}`) ?? 0,
+    serverSpans: (service, name) => {
+      countPending();
+      return counts.get(`${service}\n${name}`) ?? 0;
+    },
+    uncounted: () => {
+      countPending();
+      return uncounted;
+    },
     close: () => sink.close(),
   };
 }
@@ -96,28 +121,33 @@ export async function startOtlpSink(): Promise<{
 function fields(buf: Buffer): Map<number, (Buffer | number)[]> {
   const out = new Map<number, (Buffer | number)[]>();
   let pos = 0;
+  const take = (length: number) => {
+    if (pos + length > buf.length) throw new Error('OTLP sink: truncated message');
+    return buf.subarray(pos, (pos += length));
+  };
   const varint = () => {
     let value = 0;
-    for (let shift = 1; ; shift *= 128) {
+    for (let shift = 1; shift < 2 ** 64; shift *= 128) {
+      if (pos >= buf.length) throw new Error('OTLP sink: truncated varint');
       const byte = buf[pos++]!;
       value += (byte & 0x7f) * shift;
       if (byte < 0x80) return value;
     }
+    throw new Error('OTLP sink: varint too long');
   };
   while (pos < buf.length) {
     const key = varint();
-    const wire = key & 7;
+    const wire = key % 8;
     let value: Buffer | number;
     if (wire === 0) value = varint();
-    else if (wire === 2) {
-      const length = varint();
-      value = buf.subarray(pos, (pos += length));
-    } else if (wire === 1) value = buf.subarray(pos, (pos += 8));
-    else if (wire === 5) value = buf.subarray(pos, (pos += 4));
+    else if (wire === 2) value = take(varint());
+    else if (wire === 1) value = take(8);
+    else if (wire === 5) value = take(4);
     else throw new Error(`OTLP sink: wire type ${wire}`);
-    const list = out.get(Math.floor(key / 8)) ?? [];
+    const field = Math.floor(key / 8);
+    const list = out.get(field) ?? [];
     list.push(value);
-    out.set(Math.floor(key / 8), list);
+    out.set(field, list);
   }
   return out;
 }

@@ -129,9 +129,10 @@ const envSchema = z.object({
    */
   TRACE_CONTEXT: z.enum(['auto', 'continuation-data', 'promise-hooks']).default('auto'),
   /**
-   * How many consecutive requests that start a trace share one sampling decision (ADR 0014): a busy
-   * process samples runs of requests, each request still at the sampler's ratio; 1 decides each on
-   * its own. A block closes early after 100 ms (MAX_BLOCK_MS).
+   * At most how many consecutive requests that start a trace share one sampling decision (ADR
+   * 0014): a busy process samples runs of requests, each request still at the sampler's ratio; a
+   * block holds as many as the last 100 ms started, so a quiet process decides each on its own; 1
+   * decides each on its own always.
    */
   TRACE_SAMPLE_BLOCK: optionalString
     .pipe(z.coerce.number<string | undefined>().int().min(1).max(1024).optional())

@@ -68,11 +68,13 @@ export function ratioBound(ratio: number): number {
 }
 
 /**
- * How long a block of roots sharing one decision stays open, at most, in milliseconds: below
- * TRACE_SAMPLE_BLOCK requests in this time (a quiet process), a block is cut short, so that traces
- * never cluster at a scale an operator would see.
+ * Blocks of roots sharing one decision (TRACE_SAMPLE_BLOCK) hold as many roots as the process
+ * started in the last window of this many milliseconds (at most the block size): about a window's
+ * worth of requests, whatever the load, so that a quiet process decides each on its own.
  */
-export const MAX_BLOCK_MS = 100;
+export const BLOCK_WINDOW_MS = 100;
+/** A block still open this long after its first root closes anyway: a process that went quiet. */
+export const MAX_BLOCK_MS = 1000;
 
 /** Random 32-bit words and random hex, each drawn 4 KiB of `crypto.randomFillSync` at a time. */
 class RandomPool {
@@ -126,20 +128,28 @@ const hex8 = (word: number) =>
  * it. On a small request those three cost more than the rest of its metrics (docs/benchmarks.md).
  *
  * With a block size (`blockSize` > 1; TRACE_SAMPLE_BLOCK, ADR 0014), one decision is drawn for a
- * block of consecutive roots instead of for each: the next `blockSize` roots, or as many as come
- * within MAX_BLOCK_MS of the block's first, are all sampled or all not. Each block is sampled with
- * the ratio's probability, independently of the others, so each root still is, and the sampled
- * fraction is still the ratio. A busy process then samples runs of requests instead of one in ten
- * at random, and a sampled request finds the code and data its span needs still in the CPU's
- * caches: at random, it ran cold and cost about twice its instructions' time (docs/benchmarks.md,
- * sessions 16 and 17). Blocks are counted in requests, not cut by time alone: under full load a
- * sampled request is slower, so a slice of time would hold fewer sampled requests than unsampled
- * ones and sample less than the ratio. A sampled root's trace id is drawn as without blocks (a
- * uniformly random id the ratio samples), so it is as unpredictable, and the ratio rule still
- * decides it the same anywhere downstream.
+ * block of consecutive roots instead of for each. Each block is sampled with the ratio's
+ * probability, independently of the others, so each root still is, and the sampled fraction is
+ * still the ratio. A busy process then samples runs of requests instead of one in ten at random,
+ * and a sampled request finds the code and data its span needs still in the CPU's caches: at
+ * random, it ran cold and cost about twice its instructions' time (docs/benchmarks.md, sessions 16
+ * and 17).
+ *
+ * A block's length is fixed when it opens, from what came before it: the roots of the last
+ * BLOCK_WINDOW_MS window, at least 1 and at most `blockSize`. Its length never depends on its own
+ * decision, which is what keeps the fraction at the ratio: under full load a sampled request is
+ * slower, so a block cut by the clock (a slice of time, or a time limit that binds) would hold
+ * fewer sampled requests than unsampled ones. MAX_BLOCK_MS only closes a block whose traffic
+ * stopped. A sampled root's trace id is drawn as without blocks (a uniformly random id the ratio
+ * samples), so it is as unpredictable, and the ratio rule still decides it the same anywhere
+ * downstream.
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
+  /** The BLOCK_WINDOW_MS window being counted, its roots so far, and the last full window's. */
+  #window = Number.NaN;
+  #windowRoots = 0;
+  #lastWindowRoots = 0;
   /** Roots the open block still takes (0: none open), when it opened, and its decision. */
   #blockLeft = 0;
   #blockOpened = 0;
@@ -176,12 +186,19 @@ export class RootDecider implements IdGenerator {
     let w: number;
     if (this.blockSize > 1) {
       const now = this.now();
+      const window = Math.floor(now / BLOCK_WINDOW_MS);
+      if (window !== this.#window) {
+        this.#lastWindowRoots = window === this.#window + 1 ? this.#windowRoots : 0;
+        this.#window = window;
+        this.#windowRoots = 0;
+      }
+      this.#windowRoots++;
       if (
         this.#blockLeft === 0 ||
         now - this.#blockOpened >= MAX_BLOCK_MS ||
         now < this.#blockOpened
       ) {
-        this.#blockLeft = this.blockSize;
+        this.#blockLeft = Math.min(this.blockSize, Math.max(1, this.#lastWindowRoots));
         this.#blockOpened = now;
         this.#blockSampled = this.#random.word() < this.rootBound;
       }
