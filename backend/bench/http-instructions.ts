@@ -148,8 +148,8 @@ async function countServer(
   // pace, they would go out with a few hundred.
   if (job.side === 'B') env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
   // Each request decided on its own: blocks of requests (ADR 0014) save time only through the
-  // caches, which a count of instructions does not see, and with ~5,000 counted requests a few
-  // dozen blocks would make the sampled share, and so the count, vary by several points.
+  // caches, which a count of instructions does not see, and being fewer draws than requests they
+  // would make the sampled share of ~5,000 counted requests, and so the count, vary more.
   if (job.side === 'B') env.TRACE_SAMPLE_BLOCK = '1';
   const dir = path.join(tmp, `callgrind-${name}`);
   fs.mkdirSync(dir, { recursive: true });

@@ -98,7 +98,7 @@ describe('configuration', () => {
     expect((error as ConfigError).message).toContain(variable);
   });
 
-  it('reads TRACE_SAMPLE_BLOCK: 256 roots to a sampling decision unless set, 1 for each its own', () => {
+  it('reads TRACE_SAMPLE_BLOCK: at most 256 roots to a sampling decision unless set, 1 for each its own', () => {
     const block = (value?: string) =>
       loadConfig({ TRACE_SAMPLE_BLOCK: value }).observability.tracing.sampleBlock;
     expect(block()).toBe(256);

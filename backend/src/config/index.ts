@@ -182,7 +182,7 @@ export interface Config {
       protocol: 'http/protobuf' | 'http/json';
       serviceName: string;
       context: Env['TRACE_CONTEXT'];
-      /** Consecutive new traces sharing one sampling decision (TRACE_SAMPLE_BLOCK); 1, each its own. */
+      /** At most this many consecutive new traces share one decision (TRACE_SAMPLE_BLOCK); 1, none. */
       sampleBlock: number;
     };
   };

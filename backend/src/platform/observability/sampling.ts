@@ -73,9 +73,6 @@ export function ratioBound(ratio: number): number {
  * worth of requests, whatever the load, so that a quiet process decides each on its own.
  */
 export const BLOCK_WINDOW_MS = 100;
-/** A block still open this long after its first root closes anyway: a process that went quiet. */
-export const MAX_BLOCK_MS = 1000;
-
 /** Random 32-bit words and random hex, each drawn 4 KiB of `crypto.randomFillSync` at a time. */
 class RandomPool {
   readonly #words = new Uint32Array(1024);
@@ -136,11 +133,11 @@ const hex8 = (word: number) =>
  * and 17).
  *
  * A block's length is fixed when it opens, from what came before it: the roots of the last
- * BLOCK_WINDOW_MS window, at least 1 and at most `blockSize`. Its length never depends on its own
- * decision, which is what keeps the fraction at the ratio: under full load a sampled request is
- * slower, so a block cut by the clock (a slice of time, or a time limit that binds) would hold
- * fewer sampled requests than unsampled ones. MAX_BLOCK_MS only closes a block whose traffic
- * stopped. A sampled root's trace id is drawn as without blocks (a uniformly random id the ratio
+ * BLOCK_WINDOW_MS window, at least 1 and at most `blockSize`; nothing else closes it. Its length
+ * never depends on its own decision, which is what keeps each root, counted in arrival order, at
+ * the ratio: under full load a sampled request is slower, so a block cut by the clock (a slice of
+ * time, or a time limit) would hold fewer sampled requests than unsampled ones. A sampled root's
+ * trace id is drawn as without blocks (a uniformly random id the ratio
  * samples), so it is as unpredictable, and the ratio rule still decides it the same anywhere
  * downstream.
  */
@@ -150,9 +147,8 @@ export class RootDecider implements IdGenerator {
   #window = Number.NaN;
   #windowRoots = 0;
   #lastWindowRoots = 0;
-  /** Roots the open block still takes (0: none open), when it opened, and its decision. */
+  /** Roots the open block still takes (0: none open), and its decision. */
   #blockLeft = 0;
-  #blockOpened = 0;
   #blockSampled = false;
   /** Words below which `#wordBelowBound` takes one: the largest multiple of the bound in 2^32. */
   readonly #wordLimit: number;
@@ -193,13 +189,8 @@ export class RootDecider implements IdGenerator {
         this.#windowRoots = 0;
       }
       this.#windowRoots++;
-      if (
-        this.#blockLeft === 0 ||
-        now - this.#blockOpened >= MAX_BLOCK_MS ||
-        now < this.#blockOpened
-      ) {
+      if (this.#blockLeft === 0) {
         this.#blockLeft = Math.min(this.blockSize, Math.max(1, this.#lastWindowRoots));
-        this.#blockOpened = now;
         this.#blockSampled = this.#random.word() < this.rootBound;
       }
       this.#blockLeft--;
