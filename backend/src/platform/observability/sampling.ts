@@ -137,9 +137,8 @@ const hex8 = (word: number) =>
  * never depends on its own decision, which is what keeps each root, counted in arrival order, at
  * the ratio: under full load a sampled request is slower, so a block cut by the clock (a slice of
  * time, or a time limit) would hold fewer sampled requests than unsampled ones. A sampled root's
- * trace id is drawn as without blocks (a uniformly random id the ratio
- * samples), so it is as unpredictable, and the ratio rule still decides it the same anywhere
- * downstream.
+ * trace id is drawn as without blocks (a uniformly random id the ratio samples), so it is as
+ * unpredictable, and the ratio rule still decides it the same anywhere downstream.
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
@@ -160,8 +159,8 @@ export class RootDecider implements IdGenerator {
   #decided: string | undefined;
 
   /**
-   * `rootBound`: EnvSampler's. `blockSize`: how many consecutive roots share one decision (1: each
-   * its own). `now`: a monotonic clock in milliseconds (tests pass their own).
+   * `rootBound`: EnvSampler's. `blockSize`: at most how many consecutive roots share one decision
+   * (1: each its own). `now`: a monotonic clock in milliseconds (tests pass their own).
    */
   constructor(
     private readonly rootBound: number,
