@@ -182,7 +182,7 @@ export interface Config {
       protocol: 'http/protobuf' | 'http/json';
       serviceName: string;
       context: Env['TRACE_CONTEXT'];
-      /** At most this many consecutive new traces share one decision (TRACE_SAMPLE_BLOCK); 1, none. */
+      /** At most this many consecutive new traces share a decision (TRACE_SAMPLE_BLOCK); 1: each alone. */
       sampleBlock: number;
     };
   };

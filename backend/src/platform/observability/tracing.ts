@@ -75,8 +75,8 @@ export interface TracingOptions {
   /** What carries the active context (default `auto`; config: TRACE_CONTEXT). */
   context?: ContextCarrier | 'auto';
   /**
-   * At most how many consecutive new traces share one sampling decision (`RootDecider`; default 1, each
-   * its own; config: TRACE_SAMPLE_BLOCK). Only with the environment's sampler.
+   * At most how many consecutive new traces share one sampling decision (`RootDecider`; default
+   * 1, each its own; config: TRACE_SAMPLE_BLOCK). Only with the environment's sampler.
    */
   sampleBlock?: number;
 }
