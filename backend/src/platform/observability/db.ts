@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import type { DbMetrics } from './metrics';
-import { activeContext } from './tracing';
+import { activeContext, startChildSpan } from './tracing';
 
 const OPERATION =
   /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
@@ -136,7 +136,8 @@ function recordingContext(): Context | undefined {
 /**
  * A CLIENT span for a query under `parent`, named `{verb} {database}` as OpenTelemetry's database
  * semantic conventions ask, the verb in upper case as they name the operation. The query's text is
- * its parameterized SQL: values are never recorded.
+ * its parameterized SQL: values are never recorded. Under a sampled request, a RequestSpan
+ * (`startChildSpan`).
  */
 function startQuerySpan(
   tracer: Tracer,
@@ -153,8 +154,9 @@ function startQuerySpan(
   if (connection?.port) attributes['server.port'] = connection.port;
   if (operation) attributes['db.operation.name'] = operation;
   if (sql) attributes['db.query.text'] = sql;
-  const name = [operation, database].filter(Boolean).join(' ') || 'postgresql';
-  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+  const name =
+    operation && database ? `${operation} ${database}` : operation || database || 'postgresql';
+  return startChildSpan(tracer, parent, name, SpanKind.CLIENT, attributes);
 }
 
 /**

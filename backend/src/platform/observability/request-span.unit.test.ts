@@ -4,13 +4,15 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  createTraceState,
   diag,
   trace,
   type Attributes,
   type HrTime,
   type Span,
+  type SpanContext,
 } from '@opentelemetry/api';
-import { otperformance } from '@opentelemetry/core';
+import { otperformance, suppressTracing } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -25,7 +27,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSpans } from './otlp-protobuf';
 import { RequestSpan, requestSpanSource } from './request-span';
-import { getTracer, startServerSpan, startTracing, stopTracing } from './tracing';
+import { getTracer, startChildSpan, startServerSpan, startTracing, stopTracing } from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
@@ -36,7 +38,7 @@ function recordingProcessor(which: string, calls: string[], spans: unknown[]): S
     onStart: (span, ctx) => {
       spans.push(span);
       calls.push(
-        `${which} start ${(span as unknown as ReadableSpan).name} root=${String(ctx === ROOT_CONTEXT)}`,
+        `${which} start ${(span as unknown as ReadableSpan).name} root=${String(ctx === ROOT_CONTEXT)} attributes=${JSON.stringify((span as unknown as ReadableSpan).attributes)}`,
       );
     },
     onEnding: (span) => {
@@ -52,11 +54,32 @@ function recordingProcessor(which: string, calls: string[], spans: unknown[]): S
   };
 }
 
+/** A sampled parent with a trace state, for the child spans (a query's under its request's). */
+const PARENT: SpanContext = {
+  traceId: TRACE_ID,
+  spanId: '00f067aa0ba902b7',
+  traceFlags: TraceFlags.SAMPLED,
+  traceState: createTraceState('vendor=value'),
+};
+const UNDER_PARENT = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(PARENT));
+
+/** What a query's span starts with, and some that neither span keeps or keeps whole. */
+const START_ATTRIBUTES: Attributes = {
+  'db.system.name': 'postgresql',
+  '': 'empty key',
+  object: { a: 1 } as unknown as string,
+  'db.query.text': 'SELECT id FROM items WHERE id = $1',
+  'server.port': 5432,
+  nothing: undefined,
+};
+
 /**
  * An SDK span and a request span with the same ids, resource, scope and limits (the SDK's, read
- * from the environment when the provider is made), and what their two processors were told.
+ * from the environment when the provider is made), and what their two processors were told. A
+ * `child` pair is a CLIENT span with START_ATTRIBUTES under PARENT, as the SDK's tracer makes it
+ * under its default parent-based sampler; `startDiag` is what each wrote as it started.
  */
-function pair() {
+function pair(shape: 'root' | 'child' = 'root') {
   const resource = resourceFromAttributes({ 'service.name': 'request-span-test' });
   const sdkCalls: string[] = [];
   const ownCalls: string[] = [];
@@ -71,14 +94,40 @@ function pair() {
     idGenerator: { generateTraceId: () => TRACE_ID, generateSpanId: () => SPAN_ID },
   });
   const tracer = provider.getTracer('hanger');
-  const sdk = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
   const source = requestSpanSource(tracer, resource, [
     recordingProcessor('first', ownCalls, ownSeen),
     recordingProcessor('second', ownCalls, ownSeen),
   ]);
   if (!source) throw new Error('the SDK tracer has no scope or limits');
-  const own = new RequestSpan('GET /items/:id', TRACE_ID, SPAN_ID, source, ROOT_CONTEXT);
-  return { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits: source.limits };
+  let sdk!: Span;
+  let own!: RequestSpan;
+  const startDiag =
+    shape === 'root'
+      ? [
+          diagnostics(() => {
+            sdk = tracer.startSpan('GET /items/:id', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+          }),
+          diagnostics(() => {
+            own = new RequestSpan('GET /items/:id', TRACE_ID, SPAN_ID, source, ROOT_CONTEXT);
+          }),
+        ]
+      : [
+          diagnostics(() => {
+            sdk = tracer.startSpan(
+              'SELECT hanger',
+              { kind: SpanKind.CLIENT, attributes: START_ATTRIBUTES },
+              UNDER_PARENT,
+            );
+          }),
+          diagnostics(() => {
+            own = new RequestSpan('SELECT hanger', TRACE_ID, SPAN_ID, source, UNDER_PARENT, {
+              kind: SpanKind.CLIENT,
+              parent: PARENT,
+              attributes: START_ATTRIBUTES,
+            });
+          }),
+        ];
+  return { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits: source.limits, startDiag };
 }
 
 /** Everything a span shows its exporters, but its clock readings. */
@@ -218,14 +267,17 @@ const ENV_LIMITS = {
   OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT: '1',
 };
 
-describe.each([
-  ['the default limits', {}],
-  ['limits from the environment', ENV_LIMITS],
+describe.each<[string, 'root' | 'child', Record<string, string>]>([
+  ['the default limits', 'root', {}],
+  ['limits from the environment', 'root', ENV_LIMITS],
   [
     'a value length limit of 0, which both ignore with a warning',
+    'root',
     { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '0' },
   ],
-])('RequestSpan, against the SDK span it stands for, with %s', (_, env: Record<string, string>) => {
+  ['the default limits, as a child with attributes', 'child', {}],
+  ['limits from the environment, as a child with attributes', 'child', ENV_LIMITS],
+])('RequestSpan, against the SDK span it stands for, with %s', (_, shape, env) => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
@@ -233,7 +285,9 @@ describe.each([
 
   it.each(Object.entries(SCENARIOS))('%s: the same span, calls and warnings', (_, apply) => {
     Object.assign(process.env, env);
-    const { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits } = pair();
+    const { sdk, own, sdkCalls, ownCalls, sdkSeen, ownSeen, limits, startDiag } = pair(shape);
+    expect(startDiag[1]).toEqual(startDiag[0]);
+    if (shape === 'child') expect(startDiag[0]!.length).toBeGreaterThan(0); // the invalid ones
     if (env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) expect(limits.attributeCountLimit).toBe(4);
     const sdkDiag = diagnostics(() => apply(sdk, limits));
     const ownDiag = diagnostics(() => apply(own, limits));
@@ -412,6 +466,94 @@ describe('startServerSpan with the sampler from the environment', () => {
     expect(Buffer.from(encodeSpans(spans))).toEqual(
       Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
     );
+  });
+
+  it("makes a sampled request's child spans RequestSpans too, exported as the SDK would write them", async () => {
+    const exporter = await start('parentbased_traceidratio', { OTEL_TRACES_SAMPLER_ARG: '1' });
+    const started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    const attributes = { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 1' };
+    const query = startChildSpan(
+      getTracer()!,
+      started.context,
+      'SELECT',
+      SpanKind.CLIENT,
+      attributes,
+    );
+    expect(query).toBeInstanceOf(RequestSpan);
+    // The SDK's own, for comparison.
+    const sdkMade = getTracer()!.startSpan(
+      'SELECT',
+      { kind: SpanKind.CLIENT, attributes },
+      started.context,
+    );
+    expect(sdkMade).not.toBeInstanceOf(RequestSpan);
+    for (const span of [query, sdkMade]) span.end();
+    started.span.end();
+    const [own, sdk, request] = exporter.getFinishedSpans();
+    expect(own).toBe(query);
+    expect(request).toBe(started.span);
+    expect(own!.kind).toBe(SpanKind.CLIENT);
+    expect(own!.parentSpanContext).toBe(request!.spanContext());
+    expect(own!.spanContext().traceId).toBe(request!.spanContext().traceId);
+    expect(own!.spanContext().spanId).not.toBe(request!.spanContext().spanId);
+    expect(own!.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
+    expect(sdk).toBe(sdkMade);
+    expect(shown(query)).toEqual(shown(sdkMade));
+    // The same bytes as the SDK's serializer writes for them.
+    const spans = exporter.getFinishedSpans();
+    expect(Buffer.from(encodeSpans(spans))).toEqual(
+      Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+    );
+  });
+
+  it('leaves a child to the SDK where its sampler, not the parent, decides', async () => {
+    await start('always_on');
+    let started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    // always_on is not parent-based: the sampler is asked (and samples it).
+    const notParentBased = startChildSpan(getTracer()!, started.context, 'q', SpanKind.CLIENT, {});
+    expect(notParentBased).not.toBeInstanceOf(RequestSpan);
+    expect(notParentBased.isRecording()).toBe(true);
+    await stopTracing();
+
+    const exporter = await start('parentbased_always_on');
+    started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    const cases = {
+      // another tracer than the one tracing started (a test's, or another scope)
+      'another tracer': () =>
+        startChildSpan(trace.getTracer('other'), started.context, 'q', SpanKind.CLIENT, {}),
+      suppressed: () =>
+        startChildSpan(getTracer()!, suppressTracing(started.context), 'q', SpanKind.CLIENT, {}),
+      'an ended parent': () => {
+        const ended = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+        ended.span.end();
+        return startChildSpan(getTracer()!, ended.context, 'q', SpanKind.CLIENT, {});
+      },
+      'an unsampled remote parent': () => {
+        const continued = startServerSpan(
+          { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` },
+          'GET',
+          '/api/v1/items/:id',
+        )!;
+        return startChildSpan(getTracer()!, continued.context, 'q', SpanKind.CLIENT, {});
+      },
+    };
+    for (const [name, make] of Object.entries(cases)) {
+      const span = make();
+      expect(span, name).not.toBeInstanceOf(RequestSpan);
+      span.end();
+    }
+    // Each made by the SDK as it decides: the other tracer's child and the ended parent's are
+    // sampled (their parents were), the suppressed one and the unsampled one's are not recorded.
+    expect(
+      exporter.getFinishedSpans().map((span) => `${span.instrumentationScope.name} ${span.name}`),
+    ).toEqual(['other q', 'hanger GET /api/v1/items/:id', 'hanger q']);
+    await stopTracing();
+
+    await start('parentbased_always_on', {}, new AlwaysOnSampler());
+    started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    const ownSampler = startChildSpan(getTracer()!, started.context, 'q', SpanKind.CLIENT, {});
+    expect(ownSampler).not.toBeInstanceOf(RequestSpan);
+    expect(ownSampler.isRecording()).toBe(true);
   });
 
   it('leaves a request that continues a trace to the SDK, and samples none at always_off', async () => {

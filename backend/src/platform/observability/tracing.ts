@@ -8,6 +8,7 @@ import {
   diag,
   propagation,
   trace,
+  type Attributes,
   type Context,
   type ContextManager,
   type DiagLogger,
@@ -24,7 +25,7 @@ import {
   loadContinuationData,
 } from './continuation-context';
 import { PromiseContextManager } from './promise-context';
-import type { RequestSpan, RequestSpanSource } from './request-span';
+import type { RequestSpan, RequestSpanSource, sampledChildSpan } from './request-span';
 import { DecidedSampler, RootDecider, samplerFromEnv } from './sampling';
 
 /**
@@ -41,7 +42,14 @@ let ids: RootDecider | undefined;
 /** Whether `ids` decides new traces by itself (the sampler came from the environment). */
 let rootsDecidedByIds = false;
 /** How a sampled request that starts a trace gets its span (request-span.ts, ADR 0013). */
-let requestSpans: { Span: typeof RequestSpan; source: RequestSpanSource } | undefined;
+let requestSpans:
+  | {
+      Span: typeof RequestSpan;
+      source: RequestSpanSource;
+      /** `sampledChildSpan`, when the sampler is the environment's and parent-based; else unset. */
+      child?: typeof sampledChildSpan;
+    }
+  | undefined;
 /** The context manager startTracing registered, what it is, and how to undo its patches. */
 let chosen: ChosenContext | undefined;
 /**
@@ -278,8 +286,15 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   tracer = provider.getTracer('hanger');
   // The tracer's own resource, scope and limits: the protobuf writer groups spans by identity.
   const source = requestSpan.requestSpanSource(tracer, resource, spanProcessors);
-  if (source) requestSpans = { Span: requestSpan.RequestSpan, source };
-  else
+  if (source) {
+    requestSpans = {
+      Span: requestSpan.RequestSpan,
+      source,
+      // Only the environment's parent-based samplers say that a sampled local parent's children
+      // are sampled without asking (DecidedSampler); a test's own sampler is always asked.
+      ...(rootsDecidedByIds && fromEnv.parentBased ? { child: requestSpan.sampledChildSpan } : {}),
+    };
+  } else
     options.log?.warn('tracing: this SDK tracer lacks a scope or limits; the SDK makes every span');
   shutdownFn = () => provider.shutdown();
 }
@@ -400,6 +415,26 @@ export function startServerSpan(
 }
 
 const NO_ATTRIBUTES = Object.freeze({});
+
+/**
+ * `from.startSpan(name, { kind, attributes }, parent)`, made lighter where the answer is known: a
+ * child of a sampled span of this process, under the environment's parent-based sampler, is a
+ * RequestSpan (`sampledChildSpan`) when `from` is the tracer tracing started. Everything else is
+ * the tracer's to make (another tracer, as a test's, included).
+ */
+export function startChildSpan(
+  from: Tracer,
+  parent: Context,
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+): Span {
+  const made =
+    from === tracer && requestSpans?.child && ids
+      ? requestSpans.child(requestSpans.source, ids, parent, name, kind, attributes)
+      : undefined;
+  return made ?? from.startSpan(name, { kind, attributes }, parent);
+}
 
 /**
  * Runs a job inside a CONSUMER span that continues the trace of the request that enqueued it
