@@ -136,8 +136,8 @@ function recordingContext(): Context | undefined {
 /**
  * A CLIENT span for a query under `parent`, named `{verb} {database}` as OpenTelemetry's database
  * semantic conventions ask, the verb in upper case as they name the operation. The query's text is
- * its parameterized SQL: values are never recorded. Under a sampled request, a RequestSpan
- * (`startChildSpan`).
+ * its parameterized SQL: values are never recorded. Under a sampled span of this process (a
+ * request's or a job's), a RequestSpan (`startChildSpan`).
  */
 function startQuerySpan(
   tracer: Tracer,

@@ -81,14 +81,14 @@ export function requestSpanSource(
 }
 
 /**
- * A span under the span in `parent`, as the SDK's tracer makes it when its sampler is parent-based
- * (ADR 0013): if that span is recording and sampled, and tracing is not suppressed there, the child
- * is sampled (a recording span is this process's own, a local parent, and a parent-based sampler
- * samples every child of a sampled local one), and made here. Otherwise undefined: the tracer
+ * A span under the span in `parent`, as the SDK's tracer makes it under the environment's
+ * parent-based samplers (ADR 0013), whose `localParentSampled` is always on: if that span is
+ * recording and sampled, and tracing is not suppressed there, the child is sampled (a recording
+ * span is this process's own, a local parent), and made here. Otherwise undefined: the tracer
  * makes it (a non-recording span, or a decision of the sampler's).
  *
- * Why: on the database route with every request sampled, a query's span made here took 13k and
- * 49k fewer instructions per request than the SDK's tracer and span in two pairs of processes
+ * Why: on the database route with every request sampled, query spans made here took 13k and 49k
+ * fewer instructions per request than the SDK's tracer and span in two pairs of processes
  * (callgrind; docs/benchmarks.md, session 18), of the ~100k that sampling adds to the request. The
  * parent's ids are not checked as the tracer checks them (two regular expressions): a recording
  * span has its own provider's ids, which are valid.
@@ -125,8 +125,8 @@ export function sampledChildSpan(
  * goes through the tracer's start (context lookups, the sampler, a noop span-metrics call, links
  * and attributes sanitized, copied and merged), a constructor that reads both clocks, and a
  * processor fan-out; this does what the request's span needs in a few small functions: the
- * decision and ids are made (`RootDecider`), there is no parent, no link and no sampler result to
- * merge.
+ * decision and ids are made (`RootDecider`), there is no link and no sampler result to merge, and
+ * a request's span has no parent.
  *
  * It behaves as the SDK's span (`SpanImpl` in @opentelemetry/sdk-trace 2.x) does, which
  * request-span.unit.test.ts checks operation by operation: the same attribute checks and limits
@@ -189,7 +189,9 @@ export class RequestSpan implements Span, ReadableSpan {
     this.instrumentationScope = source.scope;
     this.#processors = source.processors;
     this.#limits = source.limits;
-    if (child) this.setAttributes(child.attributes);
+    // Sanitized first, as the tracer does: its warnings come before any setAttribute's, and arrays
+    // are copied.
+    if (child) this.setAttributes(sanitizeAttributes(child.attributes));
     for (const processor of this.#processors) processor.onStart(this, parentContext);
   }
 

@@ -26,7 +26,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSpans } from './otlp-protobuf';
-import { RequestSpan, requestSpanSource } from './request-span';
+import { RequestSpan, requestSpanSource, sampledChildSpan } from './request-span';
 import { getTracer, startChildSpan, startServerSpan, startTracing, stopTracing } from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -66,11 +66,16 @@ const UNDER_PARENT = trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(PARENT));
 /** What a query's span starts with, and some that neither span keeps or keeps whole. */
 const START_ATTRIBUTES: Attributes = {
   'db.system.name': 'postgresql',
-  '': 'empty key',
+  // An empty key with no value: the SDK warns of the key (it checks the key first).
+  '': undefined,
   object: { a: 1 } as unknown as string,
   'db.query.text': 'SELECT id FROM items WHERE id = $1',
   'server.port': 5432,
   nothing: undefined,
+  'db.namespace': 'hanger',
+  'server.address': 'db.internal',
+  'db.operation.name': 'SELECT',
+  strings: ['a', 'b'],
 };
 
 /**
@@ -277,6 +282,11 @@ describe.each<[string, 'root' | 'child', Record<string, string>]>([
   ],
   ['the default limits, as a child with attributes', 'child', {}],
   ['limits from the environment, as a child with attributes', 'child', ENV_LIMITS],
+  [
+    'a value length limit of 0, as a child with attributes',
+    'child',
+    { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '0' },
+  ],
 ])('RequestSpan, against the SDK span it stands for, with %s', (_, shape, env) => {
   const saved = { ...process.env };
   afterEach(() => {
@@ -367,6 +377,35 @@ describe('requestSpanSource', () => {
     expect(
       requestSpanSource({ instrumentationScope: { name: 'x' }, _spanLimits: {} }, resource, []),
     ).toBeUndefined();
+  });
+});
+
+describe('sampledChildSpan', () => {
+  /** A context whose span is recording, with PARENT's ids and trace state and these flags. */
+  function recordingParent(traceFlags: TraceFlags) {
+    const span = trace.wrapSpanContext({ ...PARENT, traceFlags });
+    span.isRecording = () => true;
+    return trace.setSpan(ROOT_CONTEXT, span);
+  }
+
+  it('makes a child only of a sampled parent, with its trace id and trace state', () => {
+    const resource = resourceFromAttributes({ 'service.name': 'request-span-test' });
+    const tracer = new BasicTracerProvider({ resource }).getTracer('hanger');
+    const source = requestSpanSource(tracer, resource, [])!;
+    const ids = { generateSpanId: () => SPAN_ID };
+    const under = (flags: TraceFlags) =>
+      sampledChildSpan(source, ids, recordingParent(flags), 'q', SpanKind.CLIENT, {});
+    // Recording but not sampled (a RECORD_ONLY decision): the sampler's to decide.
+    expect(under(TraceFlags.NONE)).toBeUndefined();
+    const child = under(TraceFlags.SAMPLED)!;
+    expect(child).toBeInstanceOf(RequestSpan);
+    expect(child.spanContext()).toStrictEqual({
+      traceId: PARENT.traceId,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: PARENT.traceState,
+    });
+    expect(child.parentSpanContext?.spanId).toBe(PARENT.spanId);
   });
 });
 
@@ -504,6 +543,24 @@ describe('startServerSpan with the sampler from the environment', () => {
     expect(Buffer.from(encodeSpans(spans))).toEqual(
       Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
     );
+  });
+
+  it("carries a continued trace's state to the query spans under it", async () => {
+    const exporter = await start('parentbased_always_off');
+    const continued = startServerSpan(
+      { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'vendor=value' },
+      'GET',
+      '/api/v1/items/:id',
+    )!;
+    // Sampled by its parent, though new traces would not be: its queries are sampled too.
+    const query = startChildSpan(getTracer()!, continued.context, 'q', SpanKind.CLIENT, {});
+    expect(query).toBeInstanceOf(RequestSpan);
+    query.end();
+    continued.span.end();
+    const [own, request] = exporter.getFinishedSpans();
+    expect(own!.spanContext().traceId).toBe(TRACE_ID);
+    expect(own!.spanContext().traceState?.serialize()).toBe('vendor=value');
+    expect(own!.parentSpanContext?.spanId).toBe(request!.spanContext().spanId);
   });
 
   it('leaves a child to the SDK where its sampler, not the parent, decides', async () => {

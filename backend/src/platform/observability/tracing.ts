@@ -41,7 +41,10 @@ let notRecord: SamplingDecision | undefined;
 let ids: RootDecider | undefined;
 /** Whether `ids` decides new traces by itself (the sampler came from the environment). */
 let rootsDecidedByIds = false;
-/** How a sampled request that starts a trace gets its span (request-span.ts, ADR 0013). */
+/**
+ * How a sampled request that starts a trace gets its span, and a sampled span's queries theirs
+ * (request-span.ts, ADR 0013).
+ */
 let requestSpans:
   | {
       Span: typeof RequestSpan;
