@@ -19,6 +19,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bindPoolCheckouts, observePgPool } from './db';
 import type { DbMetrics } from './metrics';
 import { PromiseContextManager } from './promise-context';
+import { RequestSpan } from './request-span';
+import { getTracer, startServerSpan, startTracing, stopTracing } from './tracing';
 
 const key = createContextKey('request');
 
@@ -357,5 +359,63 @@ describe('observePgPool', () => {
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes['error.type']).toBe('EPIPE');
     expect(span?.attributes).not.toHaveProperty('db.response.status_code');
+  });
+});
+
+describe('observePgPool with the tracer startTracing made', () => {
+  const saved = { ...process.env };
+  afterEach(async () => {
+    await stopTracing();
+    process.env = { ...saved };
+  });
+
+  it("makes a sampled request's query spans RequestSpans, a failed one marked as before", async () => {
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_always_on'; // the environment's, parent-based
+    delete process.env.OTEL_TRACES_SAMPLER_ARG;
+    const exporter = new InMemorySpanExporter();
+    await startTracing({
+      serviceName: 'db-test',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      instrument: false,
+    });
+    const pool = new pg.Pool({
+      Client: fakeClientClass([], (text) =>
+        text.startsWith('insert') ? uniqueViolation() : undefined,
+      ) as unknown as typeof pg.Client,
+      max: 1,
+    });
+    observePgPool(pool, { max: 1, tracer: getTracer() });
+    const request = startServerSpan({}, 'POST', '/api/v1/users')!;
+    await context.with(request.context, async () => {
+      await pool.query('select 1');
+      await pool
+        .query('insert into users (email) values ($1)', ['ada@example.com'])
+        .catch(() => {});
+    });
+    request.span.end();
+    await pool.end();
+
+    const queries = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(queries.map((q) => [q.name, q instanceof RequestSpan])).toEqual([
+      ['SELECT hanger', true],
+      ['INSERT hanger', true],
+    ]);
+    for (const query of queries) {
+      expect(query.parentSpanContext?.spanId).toBe(request.span.spanContext().spanId);
+      expect(query.spanContext().traceId).toBe(request.span.spanContext().traceId);
+    }
+    expect(queries[0]!.attributes).toEqual({
+      'db.system.name': 'postgresql',
+      'db.namespace': 'hanger',
+      'server.address': 'db.internal',
+      'server.port': 5433,
+      'db.operation.name': 'SELECT',
+      'db.query.text': 'select 1',
+    });
+    expect(queries[0]!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(queries[1]!.status).toEqual({ code: SpanStatusCode.ERROR });
+    expect(queries[1]!.attributes['error.type']).toBe('23505');
+    expect(queries[1]!.attributes['db.response.status_code']).toBe('23505');
+    expect(JSON.stringify(queries[1]!.attributes)).not.toContain('ada@example');
   });
 });
