@@ -34,6 +34,7 @@ import type {
   SpanProcessor,
   TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
+import { isSampledLocalSpan } from './sampling';
 
 /** What every request span of a provider shares: the tracer's own, so that both kinds agree. */
 export interface RequestSpanSource {
@@ -103,9 +104,8 @@ export function sampledChildSpan(
 ): RequestSpan | undefined {
   if (isTracingSuppressed(parent)) return undefined;
   const parentSpan = trace.getSpan(parent);
-  if (parentSpan === undefined || !parentSpan.isRecording()) return undefined;
+  if (parentSpan === undefined || !isSampledLocalSpan(parentSpan)) return undefined;
   const parentContext = parentSpan.spanContext();
-  if (!(parentContext.traceFlags & TraceFlags.SAMPLED)) return undefined;
   return new RequestSpan(name, parentContext.traceId, ids.generateSpanId(), source, parent, {
     kind,
     parent: parentContext,

@@ -6,6 +6,7 @@ import {
   type Attributes,
   type Context,
   type Link,
+  type Span,
   type SpanKind,
 } from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
@@ -260,6 +261,15 @@ const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 
 /**
+ * Whether a span is a sampled local parent: recording (so this process's own) and sampled. Its
+ * children are sampled under the environment's parent-based samplers, whose localParentSampled
+ * is always on; `DecidedSampler` answers so, and `sampledChildSpan` (request-span.ts) relies on it.
+ */
+export function isSampledLocalSpan(span: Span): boolean {
+  return span.isRecording() && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+/**
  * The provider's sampler when it comes from the environment: that sampler, except where its answer
  * is already known, which it would otherwise work out again for every span of a sampled request.
  *
@@ -294,11 +304,7 @@ export class DecidedSampler implements Sampler {
     const parent = trace.getSpan(context);
     if (parent === undefined) {
       if (this.ids.isDecidedRoot(traceId)) return this.#sampled;
-    } else if (
-      this.env.parentBased &&
-      parent.isRecording() &&
-      parent.spanContext().traceFlags & TraceFlags.SAMPLED
-    ) {
+    } else if (this.env.parentBased && isSampledLocalSpan(parent)) {
       return this.#sampled;
     }
     return this.env.sampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
