@@ -6,7 +6,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['backend/src/**/*.unit.test.ts', 'contracts/src/**/*.test.ts'],
+          include: [
+            'backend/src/**/*.unit.test.ts',
+            'backend/bench/**/*.unit.test.ts',
+            'contracts/src/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -42,13 +42,13 @@ import {
   BACKEND_DIR,
   PRODUCTION_SAMPLER,
   freePort,
-  median,
   serverArgs,
   untilListening,
   stackEnvironments,
   startOtlpSink,
   type StackEnvironments,
 } from './stack-env';
+import { median } from './stats';
 
 const run = promisify(execFile);
 

@@ -31,7 +31,12 @@
  * --connections 50 --forks 3 --warmup-requests 100000, --only b,b3 (the comparisons to run, by
  * name; default all), and --runtime services to boot the servers on Postgres + Redis as
  * production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded
- * runtime.
+ * runtime; there, --pool N sets each server's database pool (default 10, or smaller when the
+ * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit).
+ *
+ * Paired B/A comes with a 95 % interval: a bootstrap that resamples the pairs of processes the
+ * rounds ran on and then their rounds (bench/stats.ts), so that a process's luck and a noisy round
+ * both show in its width. A target is met reliably when the whole interval clears it.
  *
  * /healthz is exempt from rate limiting, logs at debug and is not traced (probes are most of the
  * traffic and none of the insight), so /api/v1/_bench/ping — same body, no exemptions, one info log
@@ -48,13 +53,13 @@ import {
   BACKEND_DIR,
   PRODUCTION_SAMPLER,
   freePort,
-  median,
   serverArgs,
   untilListening,
   stackEnvironments,
   startOtlpSink,
   type SamplerSetting,
 } from './stack-env';
+import { clusteredMedianInterval, median } from './stats';
 
 const run = promisify(execFile);
 
@@ -85,8 +90,21 @@ const { values: opts } = parseArgs({
      * (Until session 13 the warm-up was `--warmup`, in seconds.)
      */
     'warmup-requests': { type: 'string', default: '100000' },
+    /**
+     * Each server's database pool on the services runtime. Default: the application's 10, or as
+     * many as keep all the servers together within POSTGRES_CONNECTIONS (more forks, smaller pools).
+     */
+    pool: { type: 'string' },
   },
 });
+
+/**
+ * Connections the servers of one run may hold together on the services runtime: Postgres allows
+ * 100 by default, and the bench's own admin client and the machine's other users need a few.
+ */
+const POSTGRES_CONNECTIONS = 80;
+/** The application's default pool (DATABASE_POOL_MAX). */
+const DEFAULT_POOL = 10;
 
 /** Child-process role: one server under test. */
 async function serve(mode: string, port: number) {
@@ -256,8 +274,36 @@ async function main() {
     return sample;
   }
 
+  // The application servers each kind of comparison needs, started only when a selected one
+  // loads them: metrics and tracing on (observed) and off (stack), as forks; every request
+  // sampled; an AsyncLocalStorage entered; the context on promise hooks, as forks.
+  const servers = {
+    observed: wanted('b', 'b3', 'b4', 'b5') ? forks : 0,
+    stack: wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2') ? forks : 0,
+    always: wanted('b2') ? 1 : 0,
+    als: wanted('c2', 'c3') ? 1 : 0,
+    hooked: wanted('b4', 'b5') ? forks : 0,
+  };
+  const appServers = Object.values(servers).reduce((sum, n) => sum + n, 0);
+  const pool = opts.pool
+    ? Number(opts.pool)
+    : Math.min(DEFAULT_POOL, Math.floor(POSTGRES_CONNECTIONS / Math.max(1, appServers)));
+  if (!Number.isInteger(pool) || pool < 1) {
+    throw new Error(
+      opts.pool
+        ? '--pool: a whole number of connections, from 1'
+        : `--forks ${forks}: ${appServers} servers leave no database connection each; fewer forks`,
+    );
+  }
+  const services = opts.runtime === 'services';
+
   const sink = await startOtlpSink();
-  const environments = stackEnvironments({ runtime: opts.runtime, tmp, sinkPort: sink.port });
+  const environments = stackEnvironments({
+    runtime: opts.runtime,
+    tmp,
+    sinkPort: sink.port,
+    poolMax: services ? pool : undefined,
+  });
   const stackEnv = (name: string, sampler?: SamplerSetting) => environments.env(name, sampler);
 
   async function start(mode: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -284,10 +330,9 @@ async function main() {
     // for its whole life (docs/benchmarks.md, sessions 9 and 10), and with one process per side
     // that state decided a whole comparison. Each side alternates between its forks, round by
     // round, so one process's state weighs 1/forks of the rounds.
-    // Each kind of server starts only when a selected comparison loads it.
     const stacks: string[] = [];
     const observeds: string[] = [];
-    for (let f = 0; f < forks && wanted('b', 'b3', 'b4', 'b5'); f++) {
+    for (let f = 0; f < servers.observed; f++) {
       // Continuation data named, not left to `auto`: an addon that failed to build fails the
       // bench instead of measuring the fallback.
       observeds.push(
@@ -297,16 +342,16 @@ async function main() {
         }),
       );
     }
-    for (let f = 0; f < forks && wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2'); f++) {
+    for (let f = 0; f < servers.stack; f++) {
       stacks.push(await start('stack', await stackEnv(`stack${f}`)));
     }
-    const always = wanted('b2') ? await start('stack', await stackEnv('always', ALWAYS)) : '';
+    const always = servers.always ? await start('stack', await stackEnv('always', ALWAYS)) : '';
     const fastifyFloor = wanted('c1') ? await start('fastify-headers', process.env) : '';
-    const alsFloor = wanted('c2', 'c3')
+    const alsFloor = servers.als
       ? await start('stack', { ...(await stackEnv('als')), BENCH_ASYNC_LOCAL_STORAGE: 'true' })
       : '';
     const hookeds: string[] = [];
-    for (let f = 0; f < forks && wanted('b4', 'b5'); f++) {
+    for (let f = 0; f < servers.hooked; f++) {
       hookeds.push(
         await start('stack', {
           ...(await stackEnv(`hooked${f}`, PRODUCTION_SAMPLER)),
@@ -438,11 +483,19 @@ async function main() {
       const ratio = (bRps / aRps) * 100;
       // Each round's B over its own A, then the median: a round run while the machine was slow
       // (or throttled) counts as one round, instead of moving one side's median.
-      const paired = median(a.map((s, i) => b[i]!.rps / s.rps)) * 100;
+      // Its interval resamples the pairs of processes the rounds ran on, then their rounds.
+      const pairOf = new Map<string, number>();
+      const paired = clusteredMedianInterval(
+        a.map((s, i) => {
+          const pair = `${c.a(i)} ${c.b(i)}`;
+          if (!pairOf.has(pair)) pairOf.set(pair, pairOf.size);
+          return { group: pairOf.get(pair)!, value: (b[i]!.rps / s.rps) * 100 };
+        }),
+      );
       const aCpu = median(a.map((s) => s.cpuUs!));
       const bCpu = median(b.map((s) => s.cpuUs!));
       rows.push(
-        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
+        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.median.toFixed(1)} % | ${paired.low.toFixed(1)}–${paired.high.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
       );
     }
     // What B sampled: its SERVER spans the sink received over the requests it served. The spans
@@ -464,7 +517,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${services ? `, a database pool of ${pool} each` : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
@@ -473,12 +526,14 @@ async function main() {
             ]
           : []),
         '',
-        "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A.",
+        "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A;",
+        'its 95 % interval is a bootstrap over the pairs of server processes and their rounds',
+        '(bench/stats.ts): a target met only inside it is not met reliably on this machine.',
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',
         'is the bottleneck; less moved by a throttled machine).',
         '',
-        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | A µs CPU/req | B µs CPU/req | A/B CPU | target |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | paired 95 % | A µs CPU/req | B µs CPU/req | A/B CPU | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
       ].join('\n'),
     );

@@ -1,7 +1,7 @@
 /**
  * What the HTTP benchmarks (http.ts, http-instructions.ts) share: how a server under test is
  * started and the environment it runs with, a database per server on the services runtime, an
- * OTLP sink, a free port, the median.
+ * OTLP sink, a free port.
  */
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -38,12 +38,6 @@ export function untilListening(child: ChildProcess, name: string): Promise<void>
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${name} server exited ${code}`)));
   });
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export async function freePort(): Promise<number> {
@@ -199,6 +193,8 @@ export function stackEnvironments(options: {
   /** A directory for the embedded runtime's data, one subdirectory per server. */
   tmp: string;
   sinkPort: number;
+  /** Each server's database pool on the services runtime (DATABASE_POOL_MAX); default the app's. */
+  poolMax?: number;
 }): StackEnvironments {
   const services = options.runtime === 'services';
   if (!services && options.runtime !== 'embedded') throw new Error('--runtime embedded|services');
@@ -224,6 +220,7 @@ export function stackEnvironments(options: {
       DATABASE_URL: url.toString(),
       REDIS_URL: redisUrl,
       REDIS_PREFIX: `${redisPrefix}-${name}`,
+      ...(options.poolMax ? { DATABASE_POOL_MAX: String(options.poolMax) } : {}),
     };
   }
   return {

@@ -1,0 +1,65 @@
+/** Statistics the HTTP benchmarks report (http.ts, http-instructions.ts). */
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A seeded pseudo-random generator in [0, 1) (mulberry32): the same draws on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+export interface Interval {
+  median: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The median of per-round values (each round's B over its A) and a percentile bootstrap interval
+ * for it that respects how the rounds were run: each round ran on one pair of server processes
+ * (its `group`, the forks), and a process can stay fast or slow for its whole life, so rounds of
+ * one group are not independent. Each resample draws as many groups as there are, with
+ * replacement, then each drawn group's rounds with replacement (a two-stage cluster bootstrap),
+ * and takes the median. With one group it is the plain bootstrap over rounds. Seeded: a report
+ * gives the same interval for the same rounds.
+ */
+export function clusteredMedianInterval(
+  rounds: readonly { group: number; value: number }[],
+  options: { level?: number; resamples?: number; seed?: number } = {},
+): Interval {
+  const { level = 0.95, resamples = 2000, seed = 1 } = options;
+  if (rounds.length === 0) throw new Error('clusteredMedianInterval: no rounds');
+  const groups = new Map<number, number[]>();
+  for (const { group, value } of rounds) {
+    const values = groups.get(group);
+    if (values) values.push(value);
+    else groups.set(group, [value]);
+  }
+  const lists = [...groups.values()];
+  const random = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const medians: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const sample: number[] = [];
+    for (let g = 0; g < lists.length; g++) {
+      const values = pick(lists);
+      for (let i = 0; i < values.length; i++) sample.push(pick(values));
+    }
+    medians.push(median(sample));
+  }
+  medians.sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  const at = (q: number) =>
+    medians[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))]!;
+  return { median: median(rounds.map((r) => r.value)), low: at(tail), high: at(1 - tail) };
+}

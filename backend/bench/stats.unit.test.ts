@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { clusteredMedianInterval, median, seededRandom } from './stats';
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('seededRandom', () => {
+  it('draws the same numbers in [0, 1) for the same seed, others for another', () => {
+    const draws = (seed: number) => Array.from({ length: 1000 }, seededRandom(seed));
+    const one = draws(1);
+    expect(draws(1)).toEqual(one);
+    expect(draws(2)).not.toEqual(one);
+    expect(one.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(one).size).toBe(1000);
+    expect(median(one)).toBeGreaterThan(0.45);
+    expect(median(one)).toBeLessThan(0.55);
+  });
+});
+
+describe('clusteredMedianInterval', () => {
+  /** Rounds around each group's level, `perGroup` each, with a small spread of their own. */
+  const rounds = (levels: number[], perGroup: number) =>
+    levels.flatMap((level, group) =>
+      Array.from({ length: perGroup }, (_, i) => ({ group, value: level + (i % 5) * 0.2 - 0.4 })),
+    );
+
+  it('reports the median of the rounds, inside its interval', () => {
+    const r = rounds([85, 90, 95], 12);
+    const interval = clusteredMedianInterval(r);
+    expect(interval.median).toBe(median(r.map((x) => x.value)));
+    expect(interval.low).toBeLessThanOrEqual(interval.median);
+    expect(interval.high).toBeGreaterThanOrEqual(interval.median);
+  });
+
+  it('is as wide as the groups differ, not as narrow as their rounds make it look', () => {
+    const grouped = rounds([85, 90, 95], 12);
+    const clustered = clusteredMedianInterval(grouped);
+    const asOneGroup = clusteredMedianInterval(grouped.map((x) => ({ ...x, group: 0 })));
+    // One group: the 36 rounds look like many independent draws around 90.
+    expect(asOneGroup.high - asOneGroup.low).toBeLessThan(6);
+    // Three processes' levels: a resample can draw the slow one twice, or the fast one.
+    expect(clustered.low).toBeLessThan(86);
+    expect(clustered.high).toBeGreaterThan(94);
+  });
+
+  it('collapses to the value when every round agrees, and is the same on every call', () => {
+    const same = Array.from({ length: 9 }, (_, i) => ({ group: i % 3, value: 92 }));
+    expect(clusteredMedianInterval(same)).toEqual({ median: 92, low: 92, high: 92 });
+    const r = rounds([88, 91, 93], 7);
+    expect(clusteredMedianInterval(r)).toEqual(clusteredMedianInterval(r));
+  });
+
+  it('narrows at a lower level', () => {
+    const r = rounds([85, 90, 95], 12);
+    const wide = clusteredMedianInterval(r, { level: 0.95 });
+    const narrow = clusteredMedianInterval(r, { level: 0.5 });
+    expect(narrow.high - narrow.low).toBeLessThan(wide.high - wide.low);
+  });
+
+  it('refuses no rounds', () => {
+    expect(() => clusteredMedianInterval([])).toThrow(/no rounds/);
+  });
+});
