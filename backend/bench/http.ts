@@ -59,7 +59,7 @@ import {
   startOtlpSink,
   type SamplerSetting,
 } from './stack-env';
-import { clusteredMedianInterval, median } from './stats';
+import { clusteredMedianInterval, median, type Interval } from './stats';
 
 const run = promisify(execFile);
 
@@ -485,17 +485,20 @@ async function main() {
       // (or throttled) counts as one round, instead of moving one side's median.
       // Its interval resamples the pairs of processes the rounds ran on, then their rounds.
       const pairOf = new Map<string, number>();
-      const paired = clusteredMedianInterval(
-        a.map((s, i) => {
-          const pair = `${c.a(i)} ${c.b(i)}`;
-          if (!pairOf.has(pair)) pairOf.set(pair, pairOf.size);
-          return { group: pairOf.get(pair)!, value: (b[i]!.rps / s.rps) * 100 };
-        }),
-      );
+      const group = (i: number) => {
+        const pair = `${c.a(i)} ${c.b(i)}`;
+        if (!pairOf.has(pair)) pairOf.set(pair, pairOf.size);
+        return pairOf.get(pair)!;
+      };
+      const pairedInterval = (value: (i: number) => number) =>
+        clusteredMedianInterval(a.map((_, i) => ({ group: group(i), value: value(i) })));
+      const paired = pairedInterval((i) => (b[i]!.rps / a[i]!.rps) * 100);
+      const pairedCpu = pairedInterval((i) => (a[i]!.cpuUs! / b[i]!.cpuUs!) * 100);
+      const span = (x: Interval) => `${x.low.toFixed(1)}–${x.high.toFixed(1)} %`;
       const aCpu = median(a.map((s) => s.cpuUs!));
       const bCpu = median(b.map((s) => s.cpuUs!));
       rows.push(
-        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.median.toFixed(1)} % | ${paired.low.toFixed(1)}–${paired.high.toFixed(1)} % | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${c.target} |`,
+        `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.median.toFixed(1)} % | ${span(paired)} | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${pairedCpu.median.toFixed(1)} % | ${span(pairedCpu)} | ${c.target} |`,
       );
     }
     // What B sampled: its SERVER spans the sink received over the requests it served. The spans
@@ -530,10 +533,10 @@ async function main() {
         'its 95 % interval is a bootstrap over the pairs of server processes and their rounds',
         '(bench/stats.ts): a target met only inside it is not met reliably on this machine.',
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',
-        'is the bottleneck; less moved by a throttled machine).',
+        "is the bottleneck; less moved by a throttled machine); paired, each round's, with its interval.",
         '',
-        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | paired 95 % | A µs CPU/req | B µs CPU/req | A/B CPU | target |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+        '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | paired 95 % | A µs CPU/req | B µs CPU/req | A/B CPU | paired A/B CPU | paired 95 % | target |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
       ].join('\n'),
     );
