@@ -34,9 +34,10 @@
  * runtime; there, --pool N sets each server's database pool (default 10, or smaller when the
  * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit).
  *
- * Paired B/A comes with a 95 % interval: a bootstrap that resamples the pairs of processes the
- * rounds ran on and then their rounds (bench/stats.ts), so that a process's luck and a noisy round
- * both show in its width. A target is met reliably when the whole interval clears it.
+ * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
+ * of processes the rounds ran on and then their rounds (bench/stats.ts), so that a process's luck
+ * and a noisy round both show in its width. A target is met reliably when the whole interval
+ * clears it; with few forks the interval is rough, so run --forks 6 or more for that reading.
  *
  * /healthz is exempt from rate limiting, logs at debug and is not traced (probes are most of the
  * traffic and none of the insight), so /api/v1/_bench/ping — same body, no exemptions, one info log
@@ -103,8 +104,30 @@ const { values: opts } = parseArgs({
  * 100 by default, and the bench's own admin client and the machine's other users need a few.
  */
 const POSTGRES_CONNECTIONS = 80;
-/** The application's default pool (DATABASE_POOL_MAX). */
+/** The application's default pool (DATABASE_POOL_MAX), and the most its config accepts. */
 const DEFAULT_POOL = 10;
+const MAX_POOL = 200;
+
+/** Each server's database pool on the services runtime, for `appServers` servers (--pool). */
+function databasePool(appServers: number): number {
+  if (opts.pool) {
+    const pool = Number(opts.pool);
+    if (!Number.isInteger(pool) || pool < 1 || pool > MAX_POOL) {
+      throw new Error(`--pool: a whole number of connections, from 1 to ${MAX_POOL}`);
+    }
+    if (pool * appServers > POSTGRES_CONNECTIONS) {
+      process.stderr.write(
+        `--pool ${pool}: ${appServers} servers may hold ${pool * appServers} connections, more than the ${POSTGRES_CONNECTIONS} this bench plans for; Postgres's max_connections must allow them\n`,
+      );
+    }
+    return pool;
+  }
+  const pool = Math.min(DEFAULT_POOL, Math.floor(POSTGRES_CONNECTIONS / Math.max(1, appServers)));
+  if (pool < 1) {
+    throw new Error(`${appServers} servers leave no database connection each: fewer --forks`);
+  }
+  return pool;
+}
 
 /** Child-process role: one server under test. */
 async function serve(mode: string, port: number) {
@@ -254,6 +277,20 @@ async function main() {
   /** Whether any of these comparisons runs. */
   const wanted = (...names: string[]) => !only || names.some((name) => only.includes(name));
 
+  // The application servers each kind of comparison needs, started only when a selected one
+  // loads them: metrics and tracing on (observed) and off (stack), as forks; every request
+  // sampled; an AsyncLocalStorage entered; the context on promise hooks, as forks.
+  const servers = {
+    observed: wanted('b', 'b3', 'b4', 'b5') ? forks : 0,
+    stack: wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2') ? forks : 0,
+    always: wanted('b2') ? 1 : 0,
+    als: wanted('c2', 'c3') ? 1 : 0,
+    hooked: wanted('b4', 'b5') ? forks : 0,
+  };
+  const services = opts.runtime === 'services';
+  const pool = services ? databasePool(Object.values(servers).reduce((sum, n) => sum + n, 0)) : 0;
+  if (!services && opts.pool) throw new Error('--pool: only on the services runtime');
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run. */
@@ -273,29 +310,6 @@ async function main() {
     sink.countPending(); // between runs, and the bodies need not be kept
     return sample;
   }
-
-  // The application servers each kind of comparison needs, started only when a selected one
-  // loads them: metrics and tracing on (observed) and off (stack), as forks; every request
-  // sampled; an AsyncLocalStorage entered; the context on promise hooks, as forks.
-  const servers = {
-    observed: wanted('b', 'b3', 'b4', 'b5') ? forks : 0,
-    stack: wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2') ? forks : 0,
-    always: wanted('b2') ? 1 : 0,
-    als: wanted('c2', 'c3') ? 1 : 0,
-    hooked: wanted('b4', 'b5') ? forks : 0,
-  };
-  const appServers = Object.values(servers).reduce((sum, n) => sum + n, 0);
-  const pool = opts.pool
-    ? Number(opts.pool)
-    : Math.min(DEFAULT_POOL, Math.floor(POSTGRES_CONNECTIONS / Math.max(1, appServers)));
-  if (!Number.isInteger(pool) || pool < 1) {
-    throw new Error(
-      opts.pool
-        ? '--pool: a whole number of connections, from 1'
-        : `--forks ${forks}: ${appServers} servers leave no database connection each; fewer forks`,
-    );
-  }
-  const services = opts.runtime === 'services';
 
   const sink = await startOtlpSink();
   const environments = stackEnvironments({
@@ -494,7 +508,11 @@ async function main() {
         clusteredMedianInterval(a.map((_, i) => ({ group: group(i), value: value(i) })));
       const paired = pairedInterval((i) => (b[i]!.rps / a[i]!.rps) * 100);
       const pairedCpu = pairedInterval((i) => (a[i]!.cpuUs! / b[i]!.cpuUs!) * 100);
-      const span = (x: Interval) => `${x.low.toFixed(1)}–${x.high.toFixed(1)} %`;
+      // With one process on a side in every round (bare, always, als), the groups share it and
+      // resampling them cannot show its luck: marked.
+      const single = [c.a, c.b].some((side) => new Set(a.map((_, i) => side(i))).size === 1);
+      const span = (x: Interval) =>
+        `${x.low.toFixed(1)}–${x.high.toFixed(1)} %${single ? ' †' : ''}`;
       const aCpu = median(a.map((s) => s.cpuUs!));
       const bCpu = median(b.map((s) => s.cpuUs!));
       rows.push(
@@ -530,8 +548,10 @@ async function main() {
           : []),
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A;",
-        'its 95 % interval is a bootstrap over the pairs of server processes and their rounds',
-        '(bench/stats.ts): a target met only inside it is not met reliably on this machine.',
+        `its 95 % interval is a bootstrap over the ${forks} pairs of server processes and their rounds`,
+        '(bench/stats.ts): a target met only inside it is not met reliably on this machine (with',
+        'few pairs, the interval is rough: --forks 6 and more). † One side ran on a single',
+        "process in every round: the interval cannot show that process's luck.",
         'A/B CPU: CPU per request of A over B, the throughput B would keep on equal CPU (the server',
         "is the bottleneck; less moved by a throttled machine); paired, each round's, with its interval.",
         '',

@@ -58,8 +58,21 @@ export function clusteredMedianInterval(
     medians.push(median(sample));
   }
   medians.sort((a, b) => a - b);
-  const tail = (1 - level) / 2;
-  const at = (q: number) =>
-    medians[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))]!;
-  return { median: median(rounds.map((r) => r.value)), low: at(tail), high: at(1 - tail) };
+  return { median: median(rounds.map((r) => r.value)), ...percentileInterval(medians, level) };
+}
+
+/**
+ * The central `level` of sorted values: as many values below `low` as above `high`
+ * (round((1 - level) / 2 × n) each side).
+ */
+export function percentileInterval(
+  sorted: readonly number[],
+  level: number,
+): { low: number; high: number } {
+  if (sorted.length === 0) throw new Error('percentileInterval: no values');
+  const k = Math.min(
+    Math.floor((sorted.length - 1) / 2),
+    Math.round(((1 - level) / 2) * sorted.length),
+  );
+  return { low: sorted[k]!, high: sorted[sorted.length - 1 - k]! };
 }

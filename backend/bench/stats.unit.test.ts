@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusteredMedianInterval, median, seededRandom } from './stats';
+import { clusteredMedianInterval, median, percentileInterval, seededRandom } from './stats';
 
 describe('median', () => {
   it('is the middle value, or the mean of the two middle ones', () => {
@@ -22,6 +22,8 @@ describe('seededRandom', () => {
 });
 
 describe('clusteredMedianInterval', () => {
+  /** What the implementation gave for `rounds([85, 90, 95], 12)` when it was written (seed 1). */
+  const PINNED = { median: 89.9, low: 85, high: 94.8 };
   /** Rounds around each group's level, `perGroup` each, with a small spread of their own. */
   const rounds = (levels: number[], perGroup: number) =>
     levels.flatMap((level, group) =>
@@ -61,7 +63,33 @@ describe('clusteredMedianInterval', () => {
     expect(narrow.high - narrow.low).toBeLessThan(wide.high - wide.low);
   });
 
+  it('resamples the rounds within a group, not only the groups', () => {
+    // One group: the groups alone would give the same sample every time.
+    const one = clusteredMedianInterval(rounds([90], 20));
+    expect(one.low).toBeLessThan(one.median);
+    expect(one.high).toBeGreaterThan(one.median);
+  });
+
+  it('gives the same interval as before for a fixed set of rounds (a change shows here)', () => {
+    expect(clusteredMedianInterval(rounds([85, 90, 95], 12))).toEqual(PINNED);
+  });
+
   it('refuses no rounds', () => {
     expect(() => clusteredMedianInterval([])).toThrow(/no rounds/);
+  });
+});
+
+describe('percentileInterval', () => {
+  it('leaves as many values below low as above high', () => {
+    const sorted = Array.from({ length: 2000 }, (_, i) => i);
+    expect(percentileInterval(sorted, 0.95)).toEqual({ low: 50, high: 1949 });
+    expect(percentileInterval(sorted, 0.5)).toEqual({ low: 500, high: 1499 });
+  });
+
+  it('spans everything when there are too few values to leave any out, and meets in the middle', () => {
+    expect(percentileInterval([1, 2, 3], 0.95)).toEqual({ low: 1, high: 3 });
+    expect(percentileInterval([1, 2, 3], 0)).toEqual({ low: 2, high: 2 });
+    expect(percentileInterval([1, 2, 3, 4], 0)).toEqual({ low: 2, high: 3 });
+    expect(() => percentileInterval([], 0.95)).toThrow(/no values/);
   });
 });
