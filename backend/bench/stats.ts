@@ -1,21 +1,10 @@
 /** Statistics the HTTP benchmarks report (http.ts, http-instructions.ts). */
+import { rng } from './discovery/vocabulary';
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** A seeded pseudo-random generator in [0, 1) (mulberry32): the same draws on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 export interface Interval {
@@ -46,7 +35,7 @@ export function clusteredMedianInterval(
     else groups.set(group, [value]);
   }
   const lists = [...groups.values()];
-  const random = seededRandom(seed);
+  const random = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const medians: number[] = [];
   for (let r = 0; r < resamples; r++) {
