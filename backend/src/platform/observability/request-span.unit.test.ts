@@ -24,7 +24,7 @@ import {
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeSpans } from './otlp-protobuf';
 import { RequestSpan, requestSpanSource, sampledChildSpan } from './request-span';
 import { getTracer, startChildSpan, startServerSpan, startTracing, stopTracing } from './tracing';
@@ -330,7 +330,12 @@ describe('RequestSpan times', () => {
   it('reads the times it is given as the SDK span does', () => {
     const later = Date.now() + 5000;
     for (const given of [new Date(later), later, [Math.floor(later / 1000), 7] as HrTime]) {
+      // Both spans start on Date.now(), in whole milliseconds: without the clock held still, the
+      // two can start either side of a millisecond's edge and their durations differ by one.
+      const held = vi.spyOn(Date, 'now').mockReturnValue(later - 5000);
       const { sdk, own } = pair();
+      held.mockRestore();
+      expect(own.startTime).toEqual((sdk as unknown as ReadableSpan).startTime);
       sdk.end(given);
       own.end(given);
       expect(own.endTime).toEqual((sdk as unknown as ReadableSpan).endTime);
