@@ -333,8 +333,13 @@ describe('RequestSpan times', () => {
       // Both spans start on Date.now(), in whole milliseconds: without the clock held still, the
       // two can start either side of a millisecond's edge and their durations differ by one.
       const held = vi.spyOn(Date, 'now').mockReturnValue(later - 5000);
-      const { sdk, own } = pair();
-      held.mockRestore();
+      let spans: ReturnType<typeof pair>;
+      try {
+        spans = pair();
+      } finally {
+        held.mockRestore();
+      }
+      const { sdk, own } = spans;
       expect(own.startTime).toEqual((sdk as unknown as ReadableSpan).startTime);
       sdk.end(given);
       own.end(given);
