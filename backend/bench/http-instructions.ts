@@ -30,7 +30,10 @@
  * Slow by nature (callgrind runs a server ~50 times slower): with the defaults, --parallel 2
  * servers at a time, about 45 minutes on the services runtime. Needs valgrind (`apt-get install
  * -y valgrind`). Options: --runtime embedded|services (as bench:http), --routes ping,db --forks 2
- * --warmup-requests 80000 --requests 5000 --connections 10 --parallel 2.
+ * --warmup-requests 80000 --requests 5000 --connections 10 --parallel 2, and --parts, which also
+ * counts the steps between A and B and one beyond: metrics alone, tracing on with nothing sampled
+ * (the production sampler at a ratio of 0), and every request sampled, and reports what each step
+ * adds (five servers per route and fork instead of two: about 2.5 times as long).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,6 +42,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import {
+  ALWAYS,
   BACKEND_DIR,
   PRODUCTION_SAMPLER,
   freePort,
@@ -46,6 +50,7 @@ import {
   untilListening,
   stackEnvironments,
   startOtlpSink,
+  type SamplerSetting,
   type StackEnvironments,
 } from './stack-env';
 import { median } from './stats';
@@ -63,8 +68,34 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '5000' },
     connections: { type: 'string', default: '10' },
     parallel: { type: 'string', default: '2' },
+    /** Also count the parts of B: metrics alone, tracing with nothing sampled, everything sampled. */
+    parts: { type: 'boolean', default: false },
   },
 });
+
+/** A server configuration counted: A and B, and with --parts the steps between them and beyond. */
+interface Configuration {
+  key: 'off' | 'metrics' | 'unsampled' | 'on' | 'always';
+  /** Tracing's sampler (tracing on); none: tracing off. */
+  sampler?: SamplerSetting;
+  /** Metrics on (with tracing, always). */
+  metrics: boolean;
+}
+
+const OFF: Configuration = { key: 'off', metrics: false };
+const ON: Configuration = { key: 'on', sampler: PRODUCTION_SAMPLER, metrics: true };
+const PARTS: Configuration[] = [
+  OFF,
+  { key: 'metrics', metrics: true },
+  // The same sampler, at a ratio of 0: every request takes the path of an unsampled one.
+  {
+    key: 'unsampled',
+    sampler: { name: PRODUCTION_SAMPLER.name, arg: '0' },
+    metrics: true,
+  },
+  ON,
+  { key: 'always', sampler: ALWAYS, metrics: true },
+];
 
 function wholeNumber(name: string, min: number): number {
   const n = Number(opts[name as keyof typeof opts]);
@@ -122,7 +153,7 @@ async function callgrindControl(args: string[], pid: number): Promise<void> {
 
 interface Count {
   route: string;
-  side: 'A' | 'B';
+  config: Configuration['key'];
   fork: number;
   /** Instructions per counted request on the main thread. */
   main: number;
@@ -140,17 +171,21 @@ async function countServer(
   tmp: string,
   children: ChildProcess[],
   load: Load,
-  job: { route: string; side: 'A' | 'B'; fork: number },
+  job: { route: string; config: Configuration; fork: number },
 ): Promise<Count> {
-  const name = `${job.route}_${job.side === 'A' ? 'off' : 'on'}${job.fork}`;
-  const env = await environments.env(name, job.side === 'B' ? PRODUCTION_SAMPLER : undefined);
-  // Span batches go out when full (512 spans), as under load; on their 5 s timer, at valgrind's
-  // pace, they would go out with a few hundred.
-  if (job.side === 'B') env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
-  // Each request decided on its own: blocks of requests (ADR 0014) save time only through the
-  // caches, which a count of instructions does not see, and being fewer draws than requests they
-  // would make the sampled share of ~5,000 counted requests, and so the count, vary more.
-  if (job.side === 'B') env.TRACE_SAMPLE_BLOCK = '1';
+  const { sampler, metrics } = job.config;
+  const name = `${job.route}_${job.config.key}${job.fork}`;
+  const env = await environments.env(name, sampler);
+  env.METRICS_ENABLED = String(metrics);
+  if (sampler) {
+    // Span batches go out when full (512 spans), as under load; on their 5 s timer, at
+    // valgrind's pace, they would go out with a few hundred.
+    env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
+    // Each request decided on its own: blocks of requests (ADR 0014) save time only through the
+    // caches, which a count of instructions does not see, and being fewer draws than requests
+    // they would make the sampled share of ~5,000 counted requests, and so the count, vary more.
+    env.TRACE_SAMPLE_BLOCK = '1';
+  }
   const dir = path.join(tmp, `callgrind-${name}`);
   fs.mkdirSync(dir, { recursive: true });
   const out = path.join(dir, 'callgrind.out');
@@ -183,9 +218,14 @@ async function countServer(
     await callgrindControl(['-d'], child.pid!);
     await callgrindControl(['-i', 'off'], child.pid!);
     // The first dump writes a file per thread, callgrind.out.1-NN; 01 is the main thread.
-    const count = { ...job, main: instructionsIn(`${out}.1-01`) / requests };
+    const count: Count = {
+      route: job.route,
+      config: job.config.key,
+      fork: job.fork,
+      main: instructionsIn(`${out}.1-01`) / requests,
+    };
     process.stderr.write(
-      `${job.route} ${job.side} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
+      `${job.route} ${job.config.key} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
     );
     return count;
   } catch (err) {
@@ -217,9 +257,10 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-instructions-'));
   const sink = await startOtlpSink();
   const environments = stackEnvironments({ runtime: opts.runtime, tmp, sinkPort: sink.port });
+  const configurations = opts.parts ? PARTS : [OFF, ON];
   const jobs = routes.flatMap((route) =>
     Array.from({ length: forks }, (_, fork) =>
-      (['A', 'B'] as const).map((side) => ({ route, side, fork })),
+      configurations.map((config) => ({ route, config, fork })),
     ).flat(),
   );
   const counts: Count[] = [];
@@ -242,13 +283,31 @@ async function main() {
   }
 
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  const of = (route: string, key: Configuration['key']) =>
+    counts.filter((c) => c.route === route && c.config === key).sort((x, y) => x.fork - y.fork);
+  const medianOf = (route: string, key: Configuration['key']) =>
+    median(of(route, key).map((c) => c.main));
+  const forksOf = (cs: Count[]) => cs.map((c) => k(c.main)).join(', ');
   const rows = routes.map((route) => {
-    const side = (s: 'A' | 'B') =>
-      counts.filter((c) => c.route === route && c.side === s).sort((x, y) => x.fork - y.fork);
-    const [a, b] = [side('A'), side('B')];
-    const [aMain, bMain] = [median(a.map((c) => c.main)), median(b.map((c) => c.main))];
-    const forksOf = (cs: Count[]) => cs.map((c) => k(c.main)).join(', ');
-    return `| GET ${ROUTES[route]} | ${k(aMain)} | ${forksOf(a)} | ${k(bMain)} | ${forksOf(b)} | ${((aMain / bMain) * 100).toFixed(1)} % |`;
+    const [aMain, bMain] = [medianOf(route, 'off'), medianOf(route, 'on')];
+    return `| GET ${ROUTES[route]} | ${k(aMain)} | ${forksOf(of(route, 'off'))} | ${k(bMain)} | ${forksOf(of(route, 'on'))} | ${((aMain / bMain) * 100).toFixed(1)} % |`;
+  });
+  // With --parts: B's cost over A, step by step (medians over forks), each step's share of A.
+  const partRows = routes.flatMap((route) => {
+    const m = (key: Configuration['key']) => medianOf(route, key);
+    const share = (n: number) => `${((n / m('off')) * 100).toFixed(1)} %`;
+    const step = (label: string, n: number) =>
+      `| GET ${ROUTES[route]} | ${label} | ${k(n)} | ${share(n)} |`;
+    return [
+      step('metrics (metrics on, tracing off, against off)', m('metrics') - m('off')),
+      step('tracing, nothing sampled (against metrics)', m('unsampled') - m('metrics')),
+      step('sampled requests at 10 % (B against nothing sampled)', m('on') - m('unsampled')),
+      step(
+        'one sampled request (every request sampled, against nothing sampled)',
+        m('always') - m('unsampled'),
+      ),
+      step('B against A', m('on') - m('off')),
+    ];
   });
   console.log(
     [
@@ -262,6 +321,21 @@ async function main() {
       '| route | A | A forks | B | B forks | A/B |',
       '| --- | ---: | --- | ---: | --- | ---: |',
       ...rows,
+      ...(opts.parts
+        ? [
+            '',
+            `The parts of B (--parts): instructions per request each step adds, and its share of A's. The servers counted: ${configurations.map((c) => c.key).join(', ')}; per configuration and route, its forks' counts:`,
+            '',
+            ...routes.map(
+              (route) =>
+                `- GET ${ROUTES[route]}: ${configurations.map((c) => `${c.key} ${forksOf(of(route, c.key))}`).join('; ')}`,
+            ),
+            '',
+            '| route | step | instructions | of A |',
+            '| --- | --- | ---: | ---: |',
+            ...partRows,
+          ]
+        : []),
     ].join('\n'),
   );
 }
