@@ -301,7 +301,10 @@ async function main() {
     return [
       step('metrics (metrics on, tracing off, against off)', m('metrics') - m('off')),
       step('tracing, nothing sampled (against metrics)', m('unsampled') - m('metrics')),
-      step('sampled requests at 10 % (B against nothing sampled)', m('on') - m('unsampled')),
+      step(
+        `sampled requests at ${Number(PRODUCTION_SAMPLER.arg) * 100} % (B against nothing sampled)`,
+        m('on') - m('unsampled'),
+      ),
       step(
         'one sampled request (every request sampled, against nothing sampled)',
         m('always') - m('unsampled'),
