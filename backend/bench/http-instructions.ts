@@ -293,7 +293,7 @@ async function main() {
     return `| GET ${ROUTES[route]} | ${k(aMain)} | ${forksOf(of(route, 'off'))} | ${k(bMain)} | ${forksOf(of(route, 'on'))} | ${((aMain / bMain) * 100).toFixed(1)} % |`;
   });
   // With --parts: B's cost over A, step by step (medians over forks), each step's share of A.
-  const partRows = routes.flatMap((route) => {
+  const partRows = (opts.parts ? routes : []).flatMap((route) => {
     const m = (key: Configuration['key']) => medianOf(route, key);
     const share = (n: number) => `${((n / m('off')) * 100).toFixed(1)} %`;
     const step = (label: string, n: number) =>
