@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { mergeTraceFields, traceLogFields } from '../observability/tracing';
+import { logTimeAndTrace } from '../observability/tracing';
 import { redact } from './redact';
 
 /** Query parameters that carry secrets; their values are replaced before a URL is logged. */
@@ -14,14 +14,12 @@ export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // traceId/spanId of the active span when tracing is on (an empty object otherwise).
-    mixin: traceLogFields,
-    mixinMergeStrategy: mergeTraceFields,
+    // The time, and the active span's traceId and spanId when tracing is on and there is one.
+    timestamp: logTimeAndTrace,
     formatters: {
       level: (label) => ({ level: label }),
       // Secrets are censored by platform/logging/redact.ts, not pino's `redact` (see there).
-      log: redact,
+      log: redactLine,
     },
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({
@@ -33,6 +31,16 @@ export function loggerOptions(level: string): LoggerOptions {
       err: (err: Error) => redact(pino.stdSerializers.err(err)),
     },
   };
+}
+
+/**
+ * A line's own fields, censored. redact.ts walks plain objects only (a Date or a Buffer is written
+ * by its own toJSON), so a class instance logged as the line (`log.info(credentials, '…')`) is
+ * first copied into a plain object of its own fields, which are what pino writes of it.
+ */
+function redactLine(line: Record<string, unknown>): Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(line);
+  return redact(proto === Object.prototype || proto === null ? line : { ...line });
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -4,6 +4,7 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  context,
   createTraceState,
   diag,
   trace,
@@ -27,7 +28,14 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeSpans } from './otlp-protobuf';
 import { RequestSpan, requestSpanSource, sampledChildSpan } from './request-span';
-import { getTracer, startChildSpan, startServerSpan, startTracing, stopTracing } from './tracing';
+import {
+  getTracer,
+  logTimeAndTrace,
+  startChildSpan,
+  startServerSpan,
+  startTracing,
+  stopTracing,
+} from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
@@ -454,6 +462,26 @@ describe('startServerSpan with the sampler from the environment', () => {
       expect(names).toEqual(['child', 'POST /api/v1/items']);
     },
   );
+
+  it("writes a RequestSpan's ids, and its query child's, on the log lines written in them", async () => {
+    await start('parentbased_always_on');
+    const fields = () => JSON.parse(`{"level":30${logTimeAndTrace()}}`) as Record<string, unknown>;
+    const started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
+    expect(started.span).toBeInstanceOf(RequestSpan);
+    const query = startChildSpan(getTracer()!, started.context, 'SELECT', SpanKind.CLIENT, {});
+    expect(query).toBeInstanceOf(RequestSpan);
+    for (const span of [started.span, query, started.span]) {
+      const { traceId, spanId } = span.spanContext();
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(context.with(trace.setSpan(ROOT_CONTEXT, span), fields)).toMatchObject({
+        traceId,
+        spanId,
+      });
+    }
+    expect(query.spanContext().traceId).toBe(started.span.spanContext().traceId);
+    query.end();
+    started.span.end();
+  });
 
   it('applies the span limits set in the environment, as the SDK spans do', async () => {
     const exporter = await start('always_on', {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { outboxJobs } from '../outbox/outbox.table';
-import { contextCarrier, startTracing, stopTracing, traceLogFields } from './tracing';
+import { contextCarrier, logTimeAndTrace, startTracing, stopTracing } from './tracing';
 
 declare module '../queue/types' {
   interface JobMap {
@@ -121,6 +121,22 @@ describe('tracing (in-memory span exporter)', () => {
     expect(server?.attributes['http.response.status_code']).toBe(200);
     expect(job?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
     expect(job?.attributes['messaging.destination.name']).toBe('observability');
+  });
+
+  it("names the request's path without its query on its span, and the path alone when it has none", async () => {
+    for (const [url, path] of [
+      ['/api/v1/_test/probe/query?token=t0ps3cret&x=1', '/api/v1/_test/probe/query'],
+      ['/api/v1/_test/probe/noquery', '/api/v1/_test/probe/noquery'],
+      ['/api/v1/_test/probe/empty?', '/api/v1/_test/probe/empty'],
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: url! });
+      expect(res.statusCode).toBe(200);
+      await t.settle();
+      const server = exporter
+        .getFinishedSpans()
+        .find((s) => s.attributes['hanger.request_id'] === res.headers['x-request-id']);
+      expect(server?.attributes['url.path']).toBe(path);
+    }
   });
 
   it("records the request's queries as CLIENT spans under its span", async () => {
@@ -249,15 +265,37 @@ describe('tracing (in-memory span exporter)', () => {
   });
 
   it("writes no trace id on a line logged under a suppressed span (the exporter's own calls)", () => {
+    // What logTimeAndTrace writes, as the fields of a line (pino joins it after the level).
+    const fields = () => JSON.parse(`{"level":30${logTimeAndTrace()}}`) as Record<string, unknown>;
     const tracer = trace.getTracer('hanger-test');
     const suppressed = tracer.startSpan('exporter call', {}, suppressTracing(ROOT_CONTEXT));
     expect(suppressed.spanContext().traceId).toBe(INVALID_TRACEID);
-    expect(context.with(trace.setSpan(ROOT_CONTEXT, suppressed), traceLogFields)).toEqual({});
+    expect(Object.keys(context.with(trace.setSpan(ROOT_CONTEXT, suppressed), fields))).toEqual([
+      'level',
+      'time',
+    ]);
     const real = tracer.startSpan('real');
-    expect(context.with(trace.setSpan(ROOT_CONTEXT, real), traceLogFields)).toEqual({
+    expect(context.with(trace.setSpan(ROOT_CONTEXT, real), fields)).toEqual({
+      level: 30,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       traceId: real.spanContext().traceId,
       spanId: real.spanContext().spanId,
     });
     real.end();
+  });
+
+  it('writes ids that are not lowercase hex of their length as JSON strings, never as raw text', () => {
+    const fields = () => JSON.parse(`{"level":30${logTimeAndTrace()}}`) as Record<string, unknown>;
+    for (const [traceId, spanId] of [
+      ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331'],
+      ['0AF7651916CD43DD8448EB211C80319C', 'B7AD6B7169203331'],
+      ['0af7651916cd43dd8448eb211c80319"', 'b7ad6b71692033\\'],
+      ['0af7651916cd43dd8448eb211c8031', 'b7ad6b7169203331","x":"y'],
+    ]) {
+      const span = trace.wrapSpanContext({ traceId: traceId!, spanId: spanId!, traceFlags: 1 });
+      const line = context.with(trace.setSpan(ROOT_CONTEXT, span), fields);
+      expect(line).toMatchObject({ traceId, spanId });
+      expect(Object.keys(line)).toEqual(['level', 'time', 'traceId', 'spanId']);
+    }
   });
 });
