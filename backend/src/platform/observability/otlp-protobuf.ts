@@ -476,12 +476,35 @@ function writeAttributes(attributes: Readonly<Record<string, unknown>>, field: n
 function writeKeyValue(key: string, value: unknown): void {
   const at = open();
   buf[pos++] = TAG_1_LEN;
-  writeString(key);
+  writeKey(key);
   buf[pos++] = TAG_2_LEN;
   const any = open();
   writeAnyValue(value);
   close(any);
   close(at);
+}
+
+/**
+ * Attribute keys as their length and UTF-8, by key: a span's keys are nearly always the same few
+ * literals, so each is written once and then copied: a map lookup and a copy of a 16-byte key took
+ * about half the instructions of writing its characters (callgrind, docs/benchmarks.md, session 22).
+ * At most KEYS_KEPT keys are kept; others are written each time.
+ */
+const keyBytes = new Map<string, Uint8Array>();
+const KEYS_KEPT = 1024;
+
+function writeKey(key: string): void {
+  const bytes = keyBytes.get(key);
+  if (bytes === undefined) {
+    const at = pos;
+    writeString(key);
+    if (keyBytes.size >= KEYS_KEPT) return;
+    keyBytes.set(key, new Uint8Array(buf.subarray(at, pos))); // a copy
+    return;
+  }
+  ensure(bytes.length + SLACK);
+  buf.set(bytes, pos);
+  pos += bytes.length;
 }
 
 /** An attribute value as AnyValue, as the SDK maps them (nothing for null and undefined). */

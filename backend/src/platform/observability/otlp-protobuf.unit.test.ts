@@ -103,6 +103,27 @@ describe('encodeSpans (OTLP protobuf)', () => {
     expect(ours.equals(sdkBytes(spans))).toBe(true);
   });
 
+  it('writes keys beyond ASCII and past the kept ones as the SDK does, the first time and after', () => {
+    const odd = {
+      'clé.é': 1,
+      '键.中文': 2,
+      'emoji.😀': 3,
+      'lone.\ud800': 4,
+      [`long.${'k'.repeat(60)}`]: 5, // past the one loop's 42 characters
+      [`longer.${'中'.repeat(50)}`]: 6, // 150 bytes: a two-byte length
+    };
+    const spans = recordSpans({ 'service.name': 'hanger-test' }, (p) => {
+      const tracer = p.getTracer('hanger');
+      // Each key twice (written, then copied), and more distinct keys than are kept.
+      for (let i = 0; i < 2; i++) tracer.startSpan(`odd keys ${i}`, { attributes: odd }).end();
+      for (let i = 0; i < 1100; i++) {
+        tracer.startSpan(`many keys ${i}`, { attributes: { [`key.${i}`]: i, 'clé.é': i } }).end();
+      }
+      tracer.startSpan('odd keys again', { attributes: odd }).end();
+    });
+    expect(Buffer.from(encodeSpans(spans)).equals(sdkBytes(spans))).toBe(true);
+  });
+
   it('writes names and versions that are not strings as the SDK does: empty', () => {
     const spans = recordSpans({ 'service.name': 'hanger-test' }, (p) => {
       p.getTracer('hanger').startSpan('ok').end();
