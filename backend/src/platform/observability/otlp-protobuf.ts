@@ -139,10 +139,17 @@ export function encodeBatch(batch: EncodedSpans): Uint8Array<ArrayBuffer> {
       buf[pos++] = TAG_2_LEN; // ResourceSpans.scope_spans
       const scopeSpans = open();
       put(scopeBytes(scope)); // ScopeSpans.scope
+      // Each run of spans written one after another is copied at once: a batch of one group is
+      // one run (a copy per span took ~200 µs for 512 spans, session 22).
       const ranges = group.ranges;
-      for (let r = 0; r < ranges.length; r += 2) {
+      for (let r = 0; r < ranges.length;) {
         const start = ranges[r]!;
-        const end = ranges[r + 1]!;
+        let end = ranges[r + 1]!;
+        r += 2;
+        while (r < ranges.length && ranges[r] === end) {
+          end = ranges[r + 1]!;
+          r += 2;
+        }
         ensure(end - start + SLACK);
         batch.bytes.copy(buf, pos, start, end);
         pos += end - start;
