@@ -192,7 +192,10 @@ export class RequestSpan implements Span, ReadableSpan {
     // Sanitized first, as the tracer does: its warnings come before any setAttribute's, and arrays
     // are copied.
     if (child) this.setAttributes(sanitizeAttributes(child.attributes));
-    for (const processor of this.#processors) processor.onStart(this, parentContext);
+    // Indexed loops here and in `end`: for-of over the processors ran an array iterator, ~90
+    // instructions a step (callgrind by function, session 22).
+    const processors = this.#processors;
+    for (let i = 0; i < processors.length; i++) processors[i]!.onStart(this, parentContext);
   }
 
   get duration(): HrTime {
@@ -367,9 +370,9 @@ export class RequestSpan implements Span, ReadableSpan {
       diag.warn(`Dropped ${this.#droppedLinks} links because linkCountLimit reached`);
     }
     const processors = this.#processors;
-    for (const processor of processors) processor.onEnding?.(this);
+    for (let i = 0; i < processors.length; i++) processors[i]!.onEnding?.(this);
     this.#ended = true;
-    for (const processor of processors) processor.onEnd(this);
+    for (let i = 0; i < processors.length; i++) processors[i]!.onEnd(this);
   }
 
   #isEnded(): boolean {
