@@ -33,7 +33,11 @@
  * --warmup-requests 80000 --requests 5000 --connections 10 --parallel 2, and --parts, which also
  * counts the steps between A and B and one beyond: metrics alone, tracing on with nothing sampled
  * (the production sampler at a ratio of 0), and every request sampled, and reports what each step
- * adds (five servers per route and fork instead of two: about 2.5 times as long).
+ * adds (five servers per route and fork instead of two: about 2.5 times as long); and --functions N,
+ * which runs the servers with V8's `--perf-basic-prof` so that callgrind's unnamed JavaScript can be
+ * named (callgrind-functions.ts), and lists the N functions whose own instructions per request
+ * differ most between B and A (with --parts, also between every request sampled and nothing
+ * sampled: what one sampled request runs), as means over forks.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +57,7 @@ import {
   type SamplerSetting,
   type StackEnvironments,
 } from './stack-env';
+import { PerfMap, selfInstructions } from './callgrind-functions';
 import { median } from './stats';
 
 const run = promisify(execFile);
@@ -70,6 +75,8 @@ const { values: opts } = parseArgs({
     parallel: { type: 'string', default: '2' },
     /** Also count the parts of B: metrics alone, tracing with nothing sampled, everything sampled. */
     parts: { type: 'boolean', default: false },
+    /** List this many functions whose own instructions differ most between configurations. */
+    functions: { type: 'string', default: '0' },
   },
 });
 
@@ -157,6 +164,8 @@ interface Count {
   fork: number;
   /** Instructions per counted request on the main thread. */
   main: number;
+  /** With --functions: each function's own instructions per counted request on the main thread. */
+  functions?: Map<string, number>;
 }
 
 /** Requests each server serves: uncounted, then counted, over this many connections. */
@@ -172,6 +181,7 @@ async function countServer(
   children: ChildProcess[],
   load: Load,
   job: { route: string; config: Configuration; fork: number },
+  byFunction: boolean,
 ): Promise<Count> {
   const { sampler, metrics } = job.config;
   const name = `${job.route}_${job.config.key}${job.fork}`;
@@ -200,6 +210,8 @@ async function countServer(
       '--separate-threads=yes',
       `--callgrind-out-file=${out}`,
       process.execPath,
+      // /tmp/perf-<pid>.map: the names of V8's compiled code, for --functions.
+      ...(byFunction ? ['--perf-basic-prof'] : []),
       '--max-semi-space-size=16',
       '--min-semi-space-size=16',
       ...serverArgs('stack', port),
@@ -208,6 +220,8 @@ async function countServer(
   );
   fs.closeSync(log);
   children.push(child);
+  // valgrind runs node in its own process: the map is named after the child's pid.
+  const perfMap = `/tmp/perf-${child.pid}.map`;
   try {
     await untilListening(child, name);
     const url = `http://127.0.0.1:${port}${ROUTES[job.route]}`;
@@ -224,6 +238,11 @@ async function countServer(
       fork: job.fork,
       main: instructionsIn(`${out}.1-01`) / requests,
     };
+    if (byFunction) {
+      const map = new PerfMap(fs.readFileSync(perfMap, 'utf8'));
+      const own = selfInstructions(fs.readFileSync(`${out}.1-01`, 'utf8'), map);
+      count.functions = new Map([...own].map(([name, n]) => [name, n / requests]));
+    }
     process.stderr.write(
       `${job.route} ${job.config.key} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
     );
@@ -235,6 +254,7 @@ async function countServer(
     throw err;
   } finally {
     child.kill('SIGKILL');
+    if (byFunction) fs.rmSync(perfMap, { force: true });
   }
 }
 
@@ -248,6 +268,7 @@ async function main() {
   if (new Set(routes).size !== routes.length) throw new Error('--routes: a route named twice');
   const forks = wholeNumber('forks', 1);
   const parallel = wholeNumber('parallel', 1);
+  const functionRows = wholeNumber('functions', 0);
   const load: Load = {
     warmup: wholeNumber('warmup-requests', 0),
     requests: wholeNumber('requests', 1),
@@ -270,7 +291,9 @@ async function main() {
     await Promise.all(
       Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
         while (next < jobs.length) {
-          counts.push(await countServer(environments, tmp, children, load, jobs[next++]!));
+          counts.push(
+            await countServer(environments, tmp, children, load, jobs[next++]!, functionRows > 0),
+          );
         }
       }),
     );
@@ -312,6 +335,42 @@ async function main() {
       step('B against A', m('on') - m('off')),
     ];
   });
+  // With --functions: the functions whose own instructions differ most between two configurations.
+  const meanFunctions = (route: string, key: Configuration['key']) => {
+    const cs = of(route, key);
+    const sum = new Map<string, number>();
+    for (const c of cs) {
+      for (const [name, n] of c.functions ?? []) sum.set(name, (sum.get(name) ?? 0) + n);
+    }
+    return new Map([...sum].map(([name, n]) => [name, n / cs.length]));
+  };
+  const functionTable = (route: string, from: Configuration['key'], to: Configuration['key']) => {
+    const [a, b] = [meanFunctions(route, from), meanFunctions(route, to)];
+    const diffs = [...new Set([...a.keys(), ...b.keys()])]
+      .map((name) => ({ name, a: a.get(name) ?? 0, b: b.get(name) ?? 0 }))
+      .map((f) => ({ ...f, d: f.b - f.a }))
+      .sort((x, y) => Math.abs(y.d) - Math.abs(x.d))
+      .slice(0, functionRows);
+    const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+    const n = (x: number) => Math.round(x).toLocaleString('en-US');
+    // Table cells: a pipe in a name (a regular expression's) would end its cell.
+    const cell = (name: string) => name.replaceAll('|', '\\|');
+    return [
+      '',
+      `GET ${ROUTES[route]}, ${to} against ${from}: ${n(total(b) - total(a))} instructions per request in all; the ${functionRows} functions whose own count differs most (means over forks; \`*\` optimized, \`^\` baseline code):`,
+      '',
+      `| function | ${from} | ${to} | difference |`,
+      '| --- | ---: | ---: | ---: |',
+      ...diffs.map((f) => `| ${cell(f.name)} | ${n(f.a)} | ${n(f.b)} | ${n(f.d)} |`),
+    ];
+  };
+  const functionRowsOut =
+    functionRows > 0
+      ? routes.flatMap((route) => [
+          ...functionTable(route, 'off', 'on'),
+          ...(opts.parts ? functionTable(route, 'unsampled', 'always') : []),
+        ])
+      : [];
   console.log(
     [
       `Runtime: ${opts.runtime}. Callgrind, semi-spaces 16 MB, span batches sent when full. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
@@ -339,6 +398,7 @@ async function main() {
             ...partRows,
           ]
         : []),
+      ...functionRowsOut,
     ].join('\n'),
   );
 }

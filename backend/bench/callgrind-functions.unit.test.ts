@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { PerfMap, selfInstructions } from './callgrind-functions';
+
+describe('PerfMap', () => {
+  it('names an address by the code holding it, the last written where entries overlap', () => {
+    const map = new PerfMap(
+      [
+        '1000 100 JS:*first file:///a.ts:1:1',
+        '2000 400 JS:^long file:///b.ts:2:2',
+        '2100 50 JS:*inner file:///c.ts:3:3',
+        '1000 100 JS:*reused file:///d.ts:4:4',
+        'not a line',
+      ].join('\n'),
+    );
+    expect(map.nameAt(0x1000)).toBe('JS:*reused file:///d.ts:4:4');
+    expect(map.nameAt(0x10ff)).toBe('JS:*reused file:///d.ts:4:4');
+    expect(map.nameAt(0x1100)).toBeUndefined();
+    expect(map.nameAt(0x2010)).toBe('JS:^long file:///b.ts:2:2');
+    expect(map.nameAt(0x2120)).toBe('JS:*inner file:///c.ts:3:3');
+    expect(map.nameAt(0x2200)).toBe('JS:^long file:///b.ts:2:2');
+    expect(map.nameAt(0x999)).toBeUndefined();
+  });
+});
+
+describe('selfInstructions', () => {
+  it("counts each function's own cost, not its calls', under its symbol or its code's name", () => {
+    const out = [
+      'events: Ir',
+      'fl=(1) ???',
+      'fn=(1) 0x0000000000001010',
+      '0 100',
+      '+2 20',
+      'cfn=(2) 0x0000000000002120',
+      'calls=3 0',
+      '0 5000', // the call's inclusive cost: not the caller's own
+      '* 7',
+      'fn=(2)',
+      '0 300',
+      "fn=(3) v8::internal::Heap::Scavenge()'2",
+      '0 40',
+      'fn=(4) v8::internal::Heap::Scavenge()',
+      '0 2',
+      'fn=(5) 0x0000000000009000',
+      '0 9',
+      'fn=(1)',
+      '0 3',
+      'summary: 481',
+    ].join('\n');
+    const map = new PerfMap('1000 100 JS:*caller x.ts\n2100 50 JS:*callee y.ts');
+    expect(Object.fromEntries(selfInstructions(out, map))).toEqual({
+      'JS:*caller x.ts': 130,
+      'JS:*callee y.ts': 300,
+      'v8::internal::Heap::Scavenge()': 42,
+      'JIT code': 9,
+    });
+    expect(Object.fromEntries(selfInstructions(out))).toMatchObject({
+      'JIT code': 439,
+      'v8::internal::Heap::Scavenge()': 42,
+    });
+  });
+});
