@@ -9,31 +9,55 @@
  * `bench:http:instructions --functions` (docs/benchmarks.md, session 22).
  */
 
-/** One piece of compiled code from a perf map. */
+/** The code at a range of addresses, [start, end). */
 interface Code {
   start: number;
   end: number;
   name: string;
 }
 
-/** A perf map's code, by address: where a later entry overlaps an earlier one, the later wins. */
+/**
+ * A perf map's code, by address. V8 reuses the space of code it has freed, so entries can
+ * overlap: the map is replayed in the order it was written, each entry replacing whatever earlier
+ * code it covers, and an address is named by the last code written over it.
+ */
 export class PerfMap {
-  readonly #codes: Code[];
+  /** Disjoint ranges, by start. */
+  readonly #codes: Code[] = [];
 
   constructor(text: string) {
-    const codes: (Code & { line: number })[] = [];
-    let line = 0;
     for (const row of text.split('\n')) {
-      line++;
       const m = /^([0-9a-fA-F]+) ([0-9a-fA-F]+) (.*)$/.exec(row);
       if (!m) continue;
       const start = parseInt(m[1]!, 16);
-      codes.push({ start, end: start + parseInt(m[2]!, 16), name: m[3]!, line });
+      const end = start + parseInt(m[2]!, 16);
+      if (end > start) this.#write({ start, end, name: m[3]! });
     }
-    // By start, then in the order written: a lookup scans back from the address, so of two
-    // entries at one start (V8 reuses freed code space) it meets the later first.
-    codes.sort((a, b) => a.start - b.start || a.line - b.line);
-    this.#codes = codes;
+  }
+
+  /** Puts `code` over its range: what it overlaps is cut back to the parts outside it. */
+  #write(code: Code): void {
+    const codes = this.#codes;
+    // The first range that ends after the new one starts (ranges are disjoint and ordered, so
+    // their ends are ordered too).
+    let lo = 0;
+    let hi = codes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (codes[mid]!.end <= code.start) lo = mid + 1;
+      else hi = mid;
+    }
+    let last = lo;
+    while (last < codes.length && codes[last]!.start < code.end) last++;
+    const kept: Code[] = [];
+    if (lo < last) {
+      const first = codes[lo]!;
+      const end = codes[last - 1]!;
+      if (first.start < code.start) kept.push({ ...first, end: code.start });
+      kept.push(code);
+      if (end.end > code.end) kept.push({ ...end, start: code.end });
+    } else kept.push(code);
+    codes.splice(lo, last - lo, ...kept);
   }
 
   /** The name of the code holding `address`, or undefined. */
@@ -46,15 +70,8 @@ export class PerfMap {
       if (codes[mid]!.start <= address) lo = mid + 1;
       else hi = mid;
     }
-    // The entries starting at or before the address, nearest first: of those that hold it, the
-    // one starting nearest (an entry may start well before the shorter ones later written over
-    // part of it), and of several starting there, the last written.
-    let best: Code | undefined;
-    for (let i = lo - 1; i >= 0 && i >= lo - 64; i--) {
-      const code = codes[i]!;
-      if (address < code.end && (!best || code.start > best.start)) best = code;
-    }
-    return best?.name;
+    const code = codes[lo - 1];
+    return code && address < code.end ? code.name : undefined;
   }
 }
 

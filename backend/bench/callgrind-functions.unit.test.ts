@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PerfMap, selfInstructions } from './callgrind-functions';
 
 describe('PerfMap', () => {
-  it('names an address by the code holding it, the last written where entries overlap', () => {
+  it('names an address by the code last written over it', () => {
     const map = new PerfMap(
       [
         '1000 100 JS:*first file:///a.ts:1:1',
@@ -10,6 +10,10 @@ describe('PerfMap', () => {
         '2100 50 JS:*inner file:///c.ts:3:3',
         '1000 100 JS:*reused file:///d.ts:4:4',
         'not a line',
+        // Written later, starting lower and ending higher than code it replaces.
+        '30f0 40 JS:*small file:///e.ts:5:5',
+        '3000 400 JS:*wide file:///f.ts:6:6',
+        '3050 10 JS:*tiny file:///g.ts:7:7',
       ].join('\n'),
     );
     expect(map.nameAt(0x1000)).toBe('JS:*reused file:///d.ts:4:4');
@@ -19,6 +23,19 @@ describe('PerfMap', () => {
     expect(map.nameAt(0x2120)).toBe('JS:*inner file:///c.ts:3:3');
     expect(map.nameAt(0x2200)).toBe('JS:^long file:///b.ts:2:2');
     expect(map.nameAt(0x999)).toBeUndefined();
+    expect(map.nameAt(0x3100)).toBe('JS:*wide file:///f.ts:6:6');
+    expect(map.nameAt(0x3055)).toBe('JS:*tiny file:///g.ts:7:7');
+    expect(map.nameAt(0x3060)).toBe('JS:*wide file:///f.ts:6:6');
+  });
+
+  it('finds a long entry however many shorter ones follow it', () => {
+    const rows = ['100000 100000 JS:*long x.ts'];
+    for (let i = 0; i < 500; i++)
+      rows.push(`${(0x300000 + i * 0x100).toString(16)} 80 JS:*f${i} y.ts`);
+    const map = new PerfMap(rows.join('\n'));
+    expect(map.nameAt(0x1ffff0)).toBe('JS:*long x.ts');
+    expect(map.nameAt(0x300000 + 499 * 0x100)).toBe('JS:*f499 y.ts');
+    expect(map.nameAt(0x300000 + 499 * 0x100 + 0x80)).toBeUndefined();
   });
 });
 
