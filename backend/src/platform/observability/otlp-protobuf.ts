@@ -495,17 +495,19 @@ function writeKeyValue(key: string, value: unknown): void {
  * Attribute keys as their length and UTF-8, by key: a span's keys are nearly always the same few
  * literals, so each is written once and then copied: a map lookup and a copy of a 16-byte key took
  * about half the instructions of writing its characters (callgrind, docs/benchmarks.md, session 22).
- * At most KEYS_KEPT keys are kept; others are written each time.
+ * At most KEYS_KEPT keys, of at most KEY_BYTES_KEPT bytes each, are kept; others are written each
+ * time.
  */
 const keyBytes = new Map<string, Uint8Array>();
 const KEYS_KEPT = 1024;
+const KEY_BYTES_KEPT = 64;
 
 function writeKey(key: string): void {
   const bytes = keyBytes.get(key);
   if (bytes === undefined) {
     const at = pos;
     writeString(key);
-    if (keyBytes.size >= KEYS_KEPT) return;
+    if (keyBytes.size >= KEYS_KEPT || pos - at > KEY_BYTES_KEPT) return;
     keyBytes.set(key, new Uint8Array(buf.subarray(at, pos))); // a copy
     return;
   }
