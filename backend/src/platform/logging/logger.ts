@@ -15,6 +15,8 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     base: { pid: process.pid },
     // The time, and the active span's traceId and spanId when tracing is on and there is one.
+    // More than the time: pino.multistream and transports, which read the time back from this
+    // text (a stream's lastTime), would get the ids too. Neither is used here.
     timestamp: logTimeAndTrace,
     formatters: {
       level: (label) => ({ level: label }),

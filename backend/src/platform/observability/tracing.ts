@@ -134,7 +134,7 @@ export function contextCarrier(): ContextCarrier | undefined {
 }
 
 /**
- * The active context without the API's global lookup (the log mixin asks on every line); the API's
+ * The active context without the API's global lookup (`logTimeAndTrace` asks on every line); the API's
  * when tracing was not started here (a test registering a manager of its own).
  */
 export function activeContext(): Context {
@@ -336,8 +336,10 @@ export async function stopTracing(): Promise<void> {
  * joined once per span. The ids go in unescaped only when they are what the W3C format allows
  * (lowercase hex of the right length): a RequestSpan's, which are, and any other span's once they
  * have been checked; ids that are not are written through JSON.stringify. A line's own `traceId` or `spanId`
- * field comes after these, so it wins when the line is parsed, as the line's fields won over a
- * mixin's.
+ * field, or one bound on a child logger, comes after these: the key is then written twice, and
+ * the later (the line's or the binding's) wins when the line is parsed. (With the mixin, the
+ * line's own fields won over the mixin's and the mixin's over a child's bindings.) Nothing in
+ * Hanger logs or binds either key.
  */
 export function logTimeAndTrace(): string {
   const time = `,"time":"${new Date(Date.now()).toISOString()}"`;
@@ -350,8 +352,9 @@ export function logTimeAndTrace(): string {
   if (!ctx || ctx.traceId === INVALID_TRACEID) return time;
   if (ctx !== lastLogged) {
     lastLogged = ctx;
-    // A RequestSpan's ids are this process's own, lowercase hex (RootDecider), or its sampled
-    // parent's: checking them was ~1.7k instructions a sampled request (two regular expressions).
+    // A RequestSpan's ids are hex, safe in JSON as they are: its own (RootDecider), or its sampled
+    // parent's trace id, which the SDK checked. Checking them was ~1.7k instructions a sampled
+    // request (two regular expressions).
     lastLoggedIds =
       requestSpans && span instanceof requestSpans.Span
         ? `,"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`
