@@ -333,10 +333,10 @@ export async function stopTracing(): Promise<void> {
  * into the line's, which pino then walks key by key, escaping each key and value. On a sampled
  * request's line that cost ~9.7k instructions, nearly a fifth of what sampling the request cost
  * (callgrind by function, docs/benchmarks.md, session 22); written here, the two ids are text
- * joined once per span. The ids go in unescaped only when they are what the W3C format allows
- * (lowercase hex of the right length): a RequestSpan's, which are, and any other span's once they
- * have been checked; ids that are not are written through JSON.stringify. A line's own `traceId` or `spanId`
- * field, or one bound on a child logger, comes after these: the key is then written twice, and
+ * joined once per span. The ids go in unescaped only when they are known to be hex: a
+ * RequestSpan's (see below), and any other span's once checked to be what the W3C format allows
+ * (lowercase hex of the right length); other ids are written through JSON.stringify. A line's own
+ * `traceId` or `spanId` field, or one bound on a child logger, comes after these: the key is then written twice, and
  * the later (the line's or the binding's) wins when the line is parsed. (With the mixin, the
  * line's own fields won over the mixin's and the mixin's over a child's bindings.) Nothing in
  * Hanger logs or binds either key.
