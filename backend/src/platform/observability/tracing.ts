@@ -336,10 +336,10 @@ export async function stopTracing(): Promise<void> {
  * joined once per span. The ids go in unescaped only when they are known to be hex: a
  * RequestSpan's (see below), and any other span's once checked to be what the W3C format allows
  * (lowercase hex of the right length); other ids are written through JSON.stringify. A line's own
- * `traceId` or `spanId` field, or one bound on a child logger, comes after these: the key is then written twice, and
- * the later (the line's or the binding's) wins when the line is parsed. (With the mixin, the
- * line's own fields won over the mixin's and the mixin's over a child's bindings.) Nothing in
- * Hanger logs or binds either key.
+ * `traceId` or `spanId` field, or one bound on a child logger, comes after these: the key is then
+ * written twice, and the later (the line's or the binding's) wins when the line is parsed. (With
+ * the mixin, the line's own fields won over the mixin's and the mixin's over a child's bindings.)
+ * Nothing in Hanger logs or binds either key.
  */
 export function logTimeAndTrace(): string {
   const time = `,"time":"${new Date(Date.now()).toISOString()}"`;
