@@ -170,11 +170,12 @@ describe('media: uploads and the image pipeline', () => {
       ];
       const created = await createItem(alice, ids);
       expect(created.statusCode, created.body).toBe(201);
-      expect(created.json().data.images.map((i: { status: string }) => i.status)).toEqual([
-        'processing',
-        'processing',
-        'processing',
-      ]);
+      // Attached and queued: each is processing, or already ready. The item is read back after
+      // its transaction commits, and on the services runtime the relay and worker can finish a
+      // small image first (seen in CI: the 400×300 PNG). Never pending, never failed.
+      const statuses = created.json().data.images.map((i: { status: string }) => i.status);
+      expect(statuses).toHaveLength(3);
+      for (const status of statuses) expect(['processing', 'ready']).toContain(status);
       await t.settle(30_000);
 
       const item = await t.app.inject({ url: `/api/v1/items/${created.json().data.id}` });
@@ -345,7 +346,9 @@ describe('media: uploads and the image pipeline', () => {
       await t.runtime.adapters.outbox.transaction(async (tx, emit) => {
         await media().attachAvatar(bob.id, id, tx, emit);
       });
-      expect((await row(id)).status).toBe('processing');
+      // Claimed: processing, or (services runtime, whose relay and worker run on their own)
+      // already ready; never still pending.
+      expect(['processing', 'ready']).toContain((await row(id)).status);
       await t.runtime.adapters.outbox.relay({ all: true });
       await t.settle(20_000);
       const avatar = (await media().avatars([id])).get(id)!;
