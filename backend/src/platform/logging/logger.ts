@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { logTimeAndTrace } from '../observability/tracing';
+import { traceLogText } from '../observability/tracing';
 import { redact } from './redact';
 
 /** Query parameters that carry secrets; their values are replaced before a URL is logged. */
@@ -10,6 +10,8 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[REDACTED]');
 }
 
+const isoTime = pino.stdTimeFunctions.isoTime;
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -17,7 +19,7 @@ export function loggerOptions(level: string): LoggerOptions {
     // The time, and the active span's traceId and spanId when tracing is on and there is one.
     // More than the time: pino.multistream and transports, which read the time back from this
     // text (a stream's lastTime), would get the ids too. Neither is used here.
-    timestamp: logTimeAndTrace,
+    timestamp: () => isoTime() + traceLogText(),
     formatters: {
       level: (label) => ({ level: label }),
       // Secrets are censored by platform/logging/redact.ts, not pino's `redact` (see there).

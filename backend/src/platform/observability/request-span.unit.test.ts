@@ -30,11 +30,11 @@ import { encodeSpans } from './otlp-protobuf';
 import { RequestSpan, requestSpanSource, sampledChildSpan } from './request-span';
 import {
   getTracer,
-  logTimeAndTrace,
   startChildSpan,
   startServerSpan,
   startTracing,
   stopTracing,
+  traceLogText,
 } from './tracing';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -465,7 +465,7 @@ describe('startServerSpan with the sampler from the environment', () => {
 
   it("writes a RequestSpan's ids, and its query child's, on the log lines written in them", async () => {
     await start('parentbased_always_on');
-    const fields = () => JSON.parse(`{"level":30${logTimeAndTrace()}}`) as Record<string, unknown>;
+    const fields = () => JSON.parse(`{"level":30${traceLogText()}}`) as Record<string, unknown>;
     const started = startServerSpan({}, 'GET', '/api/v1/items/:id')!;
     expect(started.span).toBeInstanceOf(RequestSpan);
     const query = startChildSpan(getTracer()!, started.context, 'SELECT', SpanKind.CLIENT, {});

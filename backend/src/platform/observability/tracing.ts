@@ -134,7 +134,7 @@ export function contextCarrier(): ContextCarrier | undefined {
 }
 
 /**
- * The active context without the API's global lookup (`logTimeAndTrace` asks on every line); the API's
+ * The active context without the API's global lookup (`traceLogText` asks on every line); the API's
  * when tracing was not started here (a test registering a manager of its own).
  */
 export function activeContext(): Context {
@@ -325,9 +325,10 @@ export async function stopTracing(): Promise<void> {
 }
 
 /**
- * pino's `timestamp`: the line's time, and inside a trace the active span's trace and span ids, as
- * the raw JSON text pino puts into every line after its level (`,"time":"…","traceId":"…",
- * "spanId":"…"`). Outside a trace (tracing off, or an unsampled request) it is pino's `isoTime`.
+ * Inside a trace, the active span's trace and span ids as raw JSON text for a log line
+ * (`,"traceId":"…","spanId":"…"`); outside one (tracing off, or an unsampled request), nothing.
+ * The logger's `timestamp` function puts it after pino's time (logging/logger.ts), and pino joins
+ * that text into every line after its level.
  *
  * Why not a mixin, as pino offers for fields of its own: a mixin's fields are an object merged
  * into the line's, which pino then walks key by key, escaping each key and value. On a sampled
@@ -341,15 +342,14 @@ export async function stopTracing(): Promise<void> {
  * the mixin, the line's own fields won over the mixin's and the mixin's over a child's bindings.)
  * Nothing in Hanger logs or binds either key.
  */
-export function logTimeAndTrace(): string {
-  const time = `,"time":"${new Date(Date.now()).toISOString()}"`;
-  if (!tracer) return time;
+export function traceLogText(): string {
+  if (!tracer) return '';
   const active = activeContext();
-  if (active === ROOT_CONTEXT) return time;
+  if (active === ROOT_CONTEXT) return '';
   const span = trace.getSpan(active);
   const ctx = span?.spanContext();
   // No ids for a suppressed span (the exporter's own calls): its ids are the invalid ones.
-  if (!ctx || ctx.traceId === INVALID_TRACEID) return time;
+  if (!ctx || ctx.traceId === INVALID_TRACEID) return '';
   if (ctx !== lastLogged) {
     lastLogged = ctx;
     // A RequestSpan's ids are hex, safe in JSON as they are: its own (RootDecider), or its sampled
@@ -360,10 +360,10 @@ export function logTimeAndTrace(): string {
         ? `,"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`
         : `,"traceId":${jsonId(ctx.traceId, TRACE_ID_DIGITS)},"spanId":${jsonId(ctx.spanId, SPAN_ID_DIGITS)}`;
   }
-  return time + lastLoggedIds;
+  return lastLoggedIds;
 }
 
-/** The span context whose ids `logTimeAndTrace` last wrote, and them as JSON text. */
+/** The span context whose ids `traceLogText` last wrote, and them as JSON text. */
 let lastLogged: SpanContext | undefined;
 let lastLoggedIds = '';
 
