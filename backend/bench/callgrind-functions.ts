@@ -76,14 +76,15 @@ export class PerfMap {
 }
 
 /**
- * Each function's own instructions (not those of what it calls) in a callgrind output file written
- * with the default event (Ir) and positions (line numbers). Functions named by an address are
- * named from `map`, or `JIT code` where the map has nothing there; names with a recursion suffix
- * (`'2`) are counted under the plain name.
+ * Each function's own costs (not those of what it calls) in a callgrind output file written with
+ * positions as line numbers: one number per event of the file's `events:` line, in its order (Ir,
+ * instructions, is always first). Functions named by an address are named from `map`, or `JIT
+ * code` where the map has nothing there; names with a recursion suffix (`'2`) are counted under
+ * the plain name.
  */
-export function selfInstructions(callgrindOut: string, map?: PerfMap): Map<string, number> {
+export function selfCosts(callgrindOut: string, map?: PerfMap): Map<string, number[]> {
   const names = new Map<string, string>();
-  const self = new Map<string, number>();
+  const self = new Map<string, number[]>();
   let current: string | undefined;
   let afterCalls = false;
   const define = (spec: string): string => {
@@ -92,6 +93,9 @@ export function selfInstructions(callgrindOut: string, map?: PerfMap): Map<strin
     if (!m) return spec;
     if (m[2] !== undefined) names.set(m[1]!, m[2]);
     return names.get(m[1]!) ?? spec;
+  };
+  const add = (into: number[], costs: readonly number[]) => {
+    for (let i = 0; i < costs.length; i++) into[i] = (into[i] ?? 0) + costs[i]!;
   };
   for (const line of callgrindOut.split('\n')) {
     if (line.startsWith('fn=')) {
@@ -106,19 +110,49 @@ export function selfInstructions(callgrindOut: string, map?: PerfMap): Map<strin
         afterCalls = false;
         continue;
       }
-      const cost = Number(line.split(' ')[1]);
-      if (current !== undefined && Number.isFinite(cost)) {
-        self.set(current, (self.get(current) ?? 0) + cost);
+      // A cost line: the position, then the events' costs; trailing zeros may be left out.
+      const costs = line.split(' ').slice(1).map(Number);
+      if (current !== undefined && costs.every(Number.isFinite)) {
+        let into = self.get(current);
+        if (!into) self.set(current, (into = []));
+        add(into, costs);
       }
     }
   }
-  const named = new Map<string, number>();
-  for (const [fn, cost] of self) {
+  const named = new Map<string, number[]>();
+  for (const [fn, costs] of self) {
     const plain = fn.replace(/'\d+$/, '');
     const name = /^0x[0-9a-f]+$/.test(plain)
       ? (map?.nameAt(parseInt(plain, 16)) ?? 'JIT code')
       : plain;
-    named.set(name, (named.get(name) ?? 0) + cost);
+    let into = named.get(name);
+    if (!into) named.set(name, (into = []));
+    add(into, costs);
   }
   return named;
+}
+
+/** Each function's own instructions: the first event of `selfCosts`. */
+export function selfInstructions(callgrindOut: string, map?: PerfMap): Map<string, number> {
+  return new Map([...selfCosts(callgrindOut, map)].map(([name, costs]) => [name, costs[0] ?? 0]));
+}
+
+/** A callgrind output file's `events:` and `summary:`: each event's total over the dump. */
+export function summaryOf(callgrindOut: string): Record<string, number> {
+  const events = /^events: (.+)$/m.exec(callgrindOut)?.[1]?.trim().split(/\s+/);
+  const summary = /^summary: (.+)$/m.exec(callgrindOut)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!events || !summary) throw new Error('not a callgrind output file: no events or summary');
+  return Object.fromEntries(events.map((event, i) => [event, summary[i] ?? 0]));
+}
+
+/**
+ * Cycles estimated from simulated events, with KCachegrind's weights ("CEst"): an instruction 1,
+ * a first-level miss 10, a last-level miss 100, a mispredicted branch 10. A model of where time
+ * goes beyond the instructions, not a measurement of this machine.
+ */
+export function estimatedCycles(e: Record<string, number>): number {
+  const n = (event: string) => e[event] ?? 0;
+  const l1 = n('I1mr') + n('D1mr') + n('D1mw');
+  const ll = n('ILmr') + n('DLmr') + n('DLmw');
+  return n('Ir') + 10 * l1 + 100 * ll + 10 * (n('Bcm') + n('Bim'));
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PerfMap, selfInstructions } from './callgrind-functions';
+import {
+  PerfMap,
+  estimatedCycles,
+  selfCosts,
+  selfInstructions,
+  summaryOf,
+} from './callgrind-functions';
 
 describe('PerfMap', () => {
   it('names an address by the code last written over it', () => {
@@ -74,5 +80,44 @@ describe('selfInstructions', () => {
       'JIT code': 439,
       'v8::internal::Heap::Scavenge()': 42,
     });
+  });
+});
+
+describe('selfCosts and summaryOf', () => {
+  // A file written with --cache-sim=yes --branch-sim=yes: thirteen events, trailing zeros left out.
+  const out = [
+    'events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim',
+    'fl=(1) ???',
+    'fn=(1) 0x0000000000001010',
+    '0 100 40 10 2 3 1 0 1 0 20 4',
+    'cfn=(2) v8::internal::Heap::Scavenge()',
+    'calls=1 0',
+    '0 9000 900 900 90 90 90 9 9 9 900 90 9 9', // inclusive: not the caller's own
+    '+1 10 4 1 1',
+    'fn=(2)',
+    '0 50 10 5 0 1 0 0 0 0 5 1 2 1',
+    'summary: 160 54 16 3 4 1 0 1 0 25 5 2 1',
+  ].join('\n');
+
+  it("adds each event's own cost per function, in the order of the events line", () => {
+    const map = new PerfMap('1000 100 JS:*caller x.ts');
+    expect(Object.fromEntries(selfCosts(out, map))).toEqual({
+      'JS:*caller x.ts': [110, 44, 11, 3, 3, 1, 0, 1, 0, 20, 4],
+      'v8::internal::Heap::Scavenge()': [50, 10, 5, 0, 1, 0, 0, 0, 0, 5, 1, 2, 1],
+    });
+    expect(selfInstructions(out, map).get('JS:*caller x.ts')).toBe(110);
+  });
+
+  it('reads the totals by event, and rejects a file without them', () => {
+    const summary = summaryOf(out);
+    expect(summary).toMatchObject({ Ir: 160, I1mr: 3, D1mr: 4, DLmr: 1, Bcm: 5, Bim: 1 });
+    expect(summaryOf('events: Ir\nsummary: 7\n')).toEqual({ Ir: 7 });
+    expect(() => summaryOf('events: Ir\n')).toThrow(/no events or summary/);
+  });
+
+  it('estimates cycles with 10 per first-level miss and mispredict, 100 per last-level miss', () => {
+    // 160 + 10 × (3 + 4 + 1) + 100 × 1 + 10 × (5 + 1)
+    expect(estimatedCycles(summaryOf(out))).toBe(160 + 80 + 100 + 60);
+    expect(estimatedCycles({ Ir: 42 })).toBe(42);
   });
 });

@@ -37,7 +37,12 @@
  * which runs the servers with V8's `--perf-basic-prof` so that callgrind's unnamed JavaScript can be
  * named (callgrind-functions.ts), and lists the N functions whose own instructions per request
  * differ most between B and A (with --parts, also between every request sampled and nothing
- * sampled: what one sampled request runs), as means over forks.
+ * sampled: what one sampled request runs), as means over forks; and --cache-sim, which has
+ * callgrind also simulate this machine's caches and the branch predictors (`CACHES`, about twice
+ * as slow), reports misses and mispredictions per request and the cycles estimated from them
+ * (`estimatedCycles`), and with --functions ranks functions by that estimate instead: where B
+ * might run the same instructions slower, which a count alone cannot see (docs/benchmarks.md,
+ * session 23). The simulation is a model: one cache for all threads, no prefetching.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,7 +62,7 @@ import {
   type SamplerSetting,
   type StackEnvironments,
 } from './stack-env';
-import { PerfMap, selfInstructions } from './callgrind-functions';
+import { PerfMap, estimatedCycles, selfCosts, summaryOf } from './callgrind-functions';
 import { median } from './stats';
 
 const run = promisify(execFile);
@@ -77,6 +82,10 @@ const { values: opts } = parseArgs({
     parts: { type: 'boolean', default: false },
     /** List this many functions whose own instructions differ most between configurations. */
     functions: { type: 'string', default: '0' },
+    /** Also simulate the caches and branch predictors (callgrind's --cache-sim, --branch-sim). */
+    'cache-sim': { type: 'boolean', default: false },
+    /** Copy each server's main-thread callgrind output (and perf map) into this directory. */
+    keep: { type: 'string' },
   },
 });
 
@@ -145,13 +154,12 @@ async function loadExactly(url: string, n: number, connections: number): Promise
   }
 }
 
-/** `summary:` of one callgrind output file: the instructions of that thread over the dump. */
-function instructionsIn(file: string): number {
-  const m = /^summary: (\d+)$/m.exec(fs.readFileSync(file, 'utf8'));
-  // 0: instrumentation was never switched on (callgrind_control exits 0 when it fails).
-  if (!m || m[1] === '0') throw new Error(`no instructions counted in ${file}`);
-  return Number(m[1]);
-}
+/**
+ * The caches --cache-sim simulates: this machine's per-core ones (AMD EPYC, Zen 5, from `lscpu`):
+ * L1i 32 KB 8-way, L1d 48 KB 12-way, and its 1 MB 16-way L2 as callgrind's last level, since the
+ * 32 MB L3 is shared with the rest of the host. 64-byte lines.
+ */
+const CACHES = ['--I1=32768,8,64', '--D1=49152,12,64', '--LL=1048576,16,64'];
 
 /** A command to the callgrind server `pid` (`-i on`, `-d`, `-i off`). */
 async function callgrindControl(args: string[], pid: number): Promise<void> {
@@ -164,8 +172,13 @@ interface Count {
   fork: number;
   /** Instructions per counted request on the main thread. */
   main: number;
-  /** With --functions: each function's own instructions per counted request on the main thread. */
-  functions?: Map<string, number>;
+  /** Each event callgrind counted (Ir, and with --cache-sim misses and branches), per request. */
+  events: Record<string, number>;
+  /**
+   * With --functions: each function's own events per counted request on the main thread, in the
+   * order of the file's `events:` line (Ir first).
+   */
+  functions?: Map<string, number[]>;
 }
 
 /** Requests each server serves: uncounted, then counted, over this many connections. */
@@ -181,8 +194,9 @@ async function countServer(
   children: ChildProcess[],
   load: Load,
   job: { route: string; config: Configuration; fork: number },
-  byFunction: boolean,
+  options: { byFunction: boolean; cacheSim: boolean; keep?: string },
 ): Promise<Count> {
+  const { byFunction, cacheSim, keep } = options;
   const { sampler, metrics } = job.config;
   const name = `${job.route}_${job.config.key}${job.fork}`;
   const env = await environments.env(name, sampler);
@@ -209,6 +223,7 @@ async function countServer(
       '--instr-atstart=no',
       '--separate-threads=yes',
       `--callgrind-out-file=${out}`,
+      ...(cacheSim ? ['--cache-sim=yes', '--branch-sim=yes', ...CACHES] : []),
       process.execPath,
       // /tmp/perf-<pid>.map: the names of V8's compiled code, for --functions.
       ...(byFunction ? ['--perf-basic-prof'] : []),
@@ -232,16 +247,30 @@ async function countServer(
     await callgrindControl(['-d'], child.pid!);
     await callgrindControl(['-i', 'off'], child.pid!);
     // The first dump writes a file per thread, callgrind.out.1-NN; 01 is the main thread.
+    const mainOut = fs.readFileSync(`${out}.1-01`, 'utf8');
+    if (keep) {
+      fs.copyFileSync(`${out}.1-01`, path.join(keep, `callgrind.out.${name}`));
+      if (byFunction) fs.copyFileSync(perfMap, path.join(keep, `perf-${name}.map`));
+    }
+    const summary = summaryOf(mainOut);
+    // 0: instrumentation was never switched on (callgrind_control exits 0 when it fails).
+    if (!summary.Ir) throw new Error(`no instructions counted in ${out}.1-01`);
+    const events = Object.fromEntries(
+      Object.entries(summary).map(([event, n]) => [event, n / requests]),
+    );
     const count: Count = {
       route: job.route,
       config: job.config.key,
       fork: job.fork,
-      main: instructionsIn(`${out}.1-01`) / requests,
+      main: events.Ir!,
+      events,
     };
     if (byFunction) {
       const map = new PerfMap(fs.readFileSync(perfMap, 'utf8'));
-      const own = selfInstructions(fs.readFileSync(`${out}.1-01`, 'utf8'), map);
-      count.functions = new Map([...own].map(([name, n]) => [name, n / requests]));
+      const own = selfCosts(mainOut, map);
+      count.functions = new Map(
+        [...own].map(([name, costs]) => [name, costs.map((n) => n / requests)]),
+      );
     }
     process.stderr.write(
       `${job.route} ${job.config.key} fork ${job.fork}: ${(count.main / 1000).toFixed(1)}k instructions per request\n`,
@@ -275,6 +304,7 @@ async function main() {
     connections: wholeNumber('connections', 1),
   };
 
+  if (opts.keep) fs.mkdirSync(opts.keep, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-instructions-'));
   const sink = await startOtlpSink();
   const environments = stackEnvironments({ runtime: opts.runtime, tmp, sinkPort: sink.port });
@@ -292,7 +322,11 @@ async function main() {
       Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
         while (next < jobs.length) {
           counts.push(
-            await countServer(environments, tmp, children, load, jobs[next++]!, functionRows > 0),
+            await countServer(environments, tmp, children, load, jobs[next++]!, {
+              byFunction: functionRows > 0,
+              cacheSim: opts['cache-sim'],
+              keep: opts.keep,
+            }),
           );
         }
       }),
@@ -335,33 +369,87 @@ async function main() {
       step('B against A', m('on') - m('off')),
     ];
   });
-  // With --functions: the functions whose own instructions differ most between two configurations.
+  // With --cache-sim: the simulated events per request, medians over forks, and the cycles
+  // estimated from them.
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const simulated: [string, (e: Record<string, number>) => number][] = [
+    ['instructions', (e) => e.Ir ?? 0],
+    ['L1i misses', (e) => e.I1mr ?? 0],
+    ['L1d misses', (e) => (e.D1mr ?? 0) + (e.D1mw ?? 0)],
+    ['L2 misses', (e) => (e.ILmr ?? 0) + (e.DLmr ?? 0) + (e.DLmw ?? 0)],
+    ['… of instructions', (e) => e.ILmr ?? 0],
+    ['… of data reads', (e) => e.DLmr ?? 0],
+    ['… of data writes', (e) => e.DLmw ?? 0],
+    ['mispredicted branches', (e) => (e.Bcm ?? 0) + (e.Bim ?? 0)],
+    ['estimated cycles', estimatedCycles],
+  ];
+  const cacheRows = (opts['cache-sim'] ? routes : []).flatMap((route) => {
+    const m = (key: Configuration['key'], f: (e: Record<string, number>) => number) =>
+      median(of(route, key).map((c) => f(c.events)));
+    return simulated.map(([label, f]) => {
+      const [a, b] = [m('off', f), m('on', f)];
+      const forks = (key: Configuration['key']) =>
+        of(route, key)
+          .map((c) => n(f(c.events)))
+          .join(', ');
+      return `| GET ${ROUTES[route]} | ${label} | ${n(a)} | ${forks('off')} | ${n(b)} | ${forks('on')} | ${n(b - a)} | ${((a / b) * 100).toFixed(1)} % |`;
+    });
+  });
+  // With --functions: the functions whose own instructions (with --cache-sim, estimated cycles)
+  // differ most between two configurations; with --cache-sim, also how each event differs.
+  const eventNames = Object.keys(counts[0]?.events ?? {});
+  const asEvents = (costs: readonly number[]) =>
+    Object.fromEntries(eventNames.map((e, i) => [e, costs[i] ?? 0]));
+  const weigh = (costs: readonly number[]) =>
+    opts['cache-sim'] ? estimatedCycles(asEvents(costs)) : (costs[0] ?? 0);
+  /** Each function's costs per request, means over forks. */
   const meanFunctions = (route: string, key: Configuration['key']) => {
     const cs = of(route, key);
-    const sum = new Map<string, number>();
+    const sum = new Map<string, number[]>();
     for (const c of cs) {
-      for (const [name, n] of c.functions ?? []) sum.set(name, (sum.get(name) ?? 0) + n);
+      for (const [name, costs] of c.functions ?? []) {
+        const into = sum.get(name) ?? [];
+        costs.forEach((x, i) => (into[i] = (into[i] ?? 0) + x / cs.length));
+        sum.set(name, into);
+      }
     }
-    return new Map([...sum].map(([name, n]) => [name, n / cs.length]));
+    return sum;
   };
   const functionTable = (route: string, from: Configuration['key'], to: Configuration['key']) => {
     const [a, b] = [meanFunctions(route, from), meanFunctions(route, to)];
     const diffs = [...new Set([...a.keys(), ...b.keys()])]
-      .map((name) => ({ name, a: a.get(name) ?? 0, b: b.get(name) ?? 0 }))
-      .map((f) => ({ ...f, d: f.b - f.a }))
+      .map((name) => ({ name, a: a.get(name) ?? [], b: b.get(name) ?? [] }))
+      .map((f) => ({ ...f, d: weigh(f.b) - weigh(f.a) }))
       .sort((x, y) => Math.abs(y.d) - Math.abs(x.d))
       .slice(0, functionRows);
-    const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
-    const n = (x: number) => Math.round(x).toLocaleString('en-US');
+    const total = (m: Map<string, number[]>) => [...m.values()].reduce((x, y) => x + weigh(y), 0);
+    const unit = opts['cache-sim'] ? 'estimated cycles' : 'instructions';
     // Table cells: a pipe in a name (a regular expression's) would end its cell.
     const cell = (name: string) => name.replaceAll('|', '\\|');
+    const eventDiffs = (f: { a: number[]; b: number[] }) =>
+      opts['cache-sim']
+        ? simulated
+            .slice(0, -1)
+            .map(([, event]) => ` ${n(event(asEvents(f.b)) - event(asEvents(f.a)))} |`)
+            .join('')
+        : '';
     return [
       '',
-      `GET ${ROUTES[route]}, ${to} against ${from}: ${n(total(b) - total(a))} instructions per request in all; the ${functionRows} functions whose own count differs most (means over forks; \`*\` optimized, \`^\` baseline code):`,
+      `GET ${ROUTES[route]}, ${to} against ${from}: ${n(total(b) - total(a))} ${unit} per request in all; the ${functionRows} functions whose own ${unit} differ most (means over forks; \`*\` optimized, \`^\` baseline code)${opts['cache-sim'] ? ', with how each simulated event differs' : ''}:`,
       '',
-      `| function | ${from} | ${to} | difference |`,
-      '| --- | ---: | ---: | ---: |',
-      ...diffs.map((f) => `| ${cell(f.name)} | ${n(f.a)} | ${n(f.b)} | ${n(f.d)} |`),
+      `| function | ${from} | ${to} | difference |${
+        opts['cache-sim']
+          ? simulated
+              .slice(0, -1)
+              .map(([label]) => ` ${label} |`)
+              .join('')
+          : ''
+      }`,
+      `| --- | ---: | ---: | ---: |${opts['cache-sim'] ? ' ---: |'.repeat(simulated.length - 1) : ''}`,
+      ...diffs.map(
+        (f) =>
+          `| ${cell(f.name)} | ${n(weigh(f.a))} | ${n(weigh(f.b))} | ${n(f.d)} |${eventDiffs(f)}`,
+      ),
     ];
   };
   const functionRowsOut =
@@ -383,6 +471,19 @@ async function main() {
       '| route | A | A forks | B | B forks | A/B |',
       '| --- | ---: | --- | ---: | --- | ---: |',
       ...rows,
+      ...(opts['cache-sim']
+        ? [
+            '',
+            "Simulated (--cache-sim) on the main thread, per request, medians over forks: this machine's L1 caches and",
+            "its L2 as the last level, and callgrind's branch predictors. Estimated cycles: instructions + 10 per",
+            "first-level miss + 100 per L2 miss + 10 per mispredicted branch (KCachegrind's weights). A/B: the",
+            'throughput B would keep if that estimate were time.',
+            '',
+            '| route | event | A | A forks | B | B forks | B − A | A/B |',
+            '| --- | --- | ---: | --- | ---: | --- | ---: | ---: |',
+            ...cacheRows,
+          ]
+        : []),
       ...(opts.parts
         ? [
             '',
