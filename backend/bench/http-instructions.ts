@@ -84,6 +84,8 @@ const { values: opts } = parseArgs({
     functions: { type: 'string', default: '0' },
     /** Also simulate the caches and branch predictors (callgrind's --cache-sim, --branch-sim). */
     'cache-sim': { type: 'boolean', default: false },
+    /** TRACE_SAMPLE_BLOCK of the traced servers: 1 (the default here), or production's 256. */
+    'sample-block': { type: 'string', default: '1' },
     /** Copy each server's main-thread callgrind output (and perf map) into this directory. */
     keep: { type: 'string' },
   },
@@ -194,7 +196,7 @@ async function countServer(
   children: ChildProcess[],
   load: Load,
   job: { route: string; config: Configuration; fork: number },
-  options: { byFunction: boolean; cacheSim: boolean; keep?: string },
+  options: { byFunction: boolean; cacheSim: boolean; sampleBlock: number; keep?: string },
 ): Promise<Count> {
   const { byFunction, cacheSim, keep } = options;
   const { sampler, metrics } = job.config;
@@ -205,10 +207,12 @@ async function countServer(
     // Span batches go out when full (512 spans), as under load; on their 5 s timer, at
     // valgrind's pace, they would go out with a few hundred.
     env.OTEL_BSP_SCHEDULE_DELAY = '3600000';
-    // Each request decided on its own: blocks of requests (ADR 0014) save time only through the
-    // caches, which a count of instructions does not see, and being fewer draws than requests
-    // they would make the sampled share of ~5,000 counted requests, and so the count, vary more.
-    env.TRACE_SAMPLE_BLOCK = '1';
+    // By default each request decided on its own: blocks of requests (ADR 0014) save time only
+    // through the caches, which a count of instructions does not see, and being fewer draws than
+    // requests they would make the sampled share of ~5,000 counted requests, and so the count,
+    // vary more. With --cache-sim the caches are seen: --sample-block 256 counts production's
+    // blocks (under valgrind, a block holds the ~40 requests of a 100 ms window).
+    env.TRACE_SAMPLE_BLOCK = String(options.sampleBlock);
   }
   const dir = path.join(tmp, `callgrind-${name}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -298,6 +302,8 @@ async function main() {
   const forks = wholeNumber('forks', 1);
   const parallel = wholeNumber('parallel', 1);
   const functionRows = wholeNumber('functions', 0);
+  const sampleBlock = wholeNumber('sample-block', 1);
+  if (sampleBlock > 1024) throw new Error('--sample-block: at most 1024 (TRACE_SAMPLE_BLOCK)');
   const load: Load = {
     warmup: wholeNumber('warmup-requests', 0),
     requests: wholeNumber('requests', 1),
@@ -325,6 +331,7 @@ async function main() {
             await countServer(environments, tmp, children, load, jobs[next++]!, {
               byFunction: functionRows > 0,
               cacheSim: opts['cache-sim'],
+              sampleBlock,
               keep: opts.keep,
             }),
           );
@@ -350,23 +357,31 @@ async function main() {
     return `| GET ${ROUTES[route]} | ${k(aMain)} | ${forksOf(of(route, 'off'))} | ${k(bMain)} | ${forksOf(of(route, 'on'))} | ${((aMain / bMain) * 100).toFixed(1)} % |`;
   });
   // With --parts: B's cost over A, step by step (medians over forks), each step's share of A.
+  // With --cache-sim, also in estimated cycles.
   const partRows = (opts.parts ? routes : []).flatMap((route) => {
     const m = (key: Configuration['key']) => medianOf(route, key);
-    const share = (n: number) => `${((n / m('off')) * 100).toFixed(1)} %`;
-    const step = (label: string, n: number) =>
-      `| GET ${ROUTES[route]} | ${label} | ${k(n)} | ${share(n)} |`;
+    const mc = (key: Configuration['key']) =>
+      median(of(route, key).map((c) => estimatedCycles(c.events)));
+    const share = (x: number, of: number) => `${((x / of) * 100).toFixed(1)} %`;
+    const step = (label: string, from: Configuration['key'], to: Configuration['key']) => {
+      const [d, dc] = [m(to) - m(from), mc(to) - mc(from)];
+      const cycles = opts['cache-sim'] ? ` ${k(dc)} | ${share(dc, mc('off'))} |` : '';
+      return `| GET ${ROUTES[route]} | ${label} | ${k(d)} | ${share(d, m('off'))} |${cycles}`;
+    };
     return [
-      step('metrics (metrics on, tracing off, against off)', m('metrics') - m('off')),
-      step('tracing, nothing sampled (against metrics)', m('unsampled') - m('metrics')),
+      step('metrics (metrics on, tracing off, against off)', 'off', 'metrics'),
+      step('tracing, nothing sampled (against metrics)', 'metrics', 'unsampled'),
       step(
         `sampled requests at ${Number(PRODUCTION_SAMPLER.arg) * 100} % (B against nothing sampled)`,
-        m('on') - m('unsampled'),
+        'unsampled',
+        'on',
       ),
       step(
         'one sampled request (every request sampled, against nothing sampled)',
-        m('always') - m('unsampled'),
+        'unsampled',
+        'always',
       ),
-      step('B against A', m('on') - m('off')),
+      step('B against A', 'off', 'on'),
     ];
   });
   // With --cache-sim: the simulated events per request, medians over forks, and the cycles
@@ -461,7 +476,7 @@ async function main() {
       : [];
   console.log(
     [
-      `Runtime: ${opts.runtime}. Callgrind, semi-spaces 16 MB, span batches sent when full. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
+      `Runtime: ${opts.runtime}. Callgrind, semi-spaces 16 MB, span batches sent when full, sampling decisions in blocks of at most ${sampleBlock}. Per server: ${opts['warmup-requests']} requests of warm-up, then ${opts.requests} counted, over ${opts.connections} connections; server processes per side: ${forks}; Node ${process.version}.`,
       `OTLP export requests received by the sink: ${sink.received()}.`,
       '',
       'A: metrics and tracing off. B: both on, production sampler (parent-based, 10 %). Instructions per',
@@ -494,8 +509,8 @@ async function main() {
                 `- GET ${ROUTES[route]}: ${configurations.map((c) => `${c.key} ${forksOf(of(route, c.key))}`).join('; ')}`,
             ),
             '',
-            '| route | step | instructions | of A |',
-            '| --- | --- | ---: | ---: |',
+            `| route | step | instructions | of A |${opts['cache-sim'] ? ' estimated cycles | of A |' : ''}`,
+            `| --- | --- | ---: | ---: |${opts['cache-sim'] ? ' ---: | ---: |' : ''}`,
             ...partRows,
           ]
         : []),
