@@ -97,6 +97,12 @@ export function selfCosts(callgrindOut: string, map?: PerfMap): Map<string, numb
   const add = (into: number[], costs: readonly number[]) => {
     for (let i = 0; i < costs.length; i++) into[i] = (into[i] ?? 0) + costs[i]!;
   };
+  // A cost line is its position, then the events: with positions other than line numbers
+  // (--dump-instr=yes) the first numbers would be read as costs.
+  const positions = /^positions: (.+)$/m.exec(callgrindOut)?.[1]?.trim();
+  if (positions !== undefined && positions !== 'line') {
+    throw new Error(`callgrind positions "${positions}": only "line" is read`);
+  }
   for (const line of callgrindOut.split('\n')) {
     if (line.startsWith('fn=')) {
       current = define(line.slice(3));

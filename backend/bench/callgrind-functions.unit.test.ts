@@ -106,6 +106,9 @@ describe('selfCosts and summaryOf', () => {
       'v8::internal::Heap::Scavenge()': [50, 10, 5, 0, 1, 0, 0, 0, 0, 5, 1, 2, 1],
     });
     expect(selfInstructions(out, map).get('JS:*caller x.ts')).toBe(110);
+    // With line positions named, the same; with instruction addresses too, refused.
+    expect(selfCosts(`positions: line\n${out}`, map)).toEqual(selfCosts(out, map));
+    expect(() => selfCosts(`positions: instr line\n${out}`)).toThrow(/only "line"/);
   });
 
   it('reads the totals by event, and rejects a file without them', () => {

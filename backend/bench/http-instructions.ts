@@ -86,7 +86,7 @@ const { values: opts } = parseArgs({
     'cache-sim': { type: 'boolean', default: false },
     /** TRACE_SAMPLE_BLOCK of the traced servers: 1 (the default here), or production's 256. */
     'sample-block': { type: 'string', default: '1' },
-    /** Copy each server's main-thread callgrind output (and perf map) into this directory. */
+    /** Copy each server's main-thread callgrind output (with --functions, its perf map) here. */
     keep: { type: 'string' },
   },
 });
@@ -349,8 +349,14 @@ async function main() {
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
   const of = (route: string, key: Configuration['key']) =>
     counts.filter((c) => c.route === route && c.config === key).sort((x, y) => x.fork - y.fork);
+  /** The median over a configuration's forks of `f` of each fork's events per request. */
+  const medianEvent = (
+    route: string,
+    key: Configuration['key'],
+    f: (e: Record<string, number>) => number,
+  ) => median(of(route, key).map((c) => f(c.events)));
   const medianOf = (route: string, key: Configuration['key']) =>
-    median(of(route, key).map((c) => c.main));
+    medianEvent(route, key, (e) => e.Ir ?? 0);
   const forksOf = (cs: Count[]) => cs.map((c) => k(c.main)).join(', ');
   const rows = routes.map((route) => {
     const [aMain, bMain] = [medianOf(route, 'off'), medianOf(route, 'on')];
@@ -360,9 +366,8 @@ async function main() {
   // With --cache-sim, also in estimated cycles.
   const partRows = (opts.parts ? routes : []).flatMap((route) => {
     const m = (key: Configuration['key']) => medianOf(route, key);
-    const mc = (key: Configuration['key']) =>
-      median(of(route, key).map((c) => estimatedCycles(c.events)));
-    const share = (x: number, of: number) => `${((x / of) * 100).toFixed(1)} %`;
+    const mc = (key: Configuration['key']) => medianEvent(route, key, estimatedCycles);
+    const share = (x: number, whole: number) => `${((x / whole) * 100).toFixed(1)} %`;
     const step = (label: string, from: Configuration['key'], to: Configuration['key']) => {
       const [d, dc] = [m(to) - m(from), mc(to) - mc(from)];
       const cycles = opts['cache-sim'] ? ` ${k(dc)} | ${share(dc, mc('off'))} |` : '';
@@ -387,7 +392,9 @@ async function main() {
   // With --cache-sim: the simulated events per request, medians over forks, and the cycles
   // estimated from them.
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  const simulated: [string, (e: Record<string, number>) => number][] = [
+  type Event = [label: string, of: (e: Record<string, number>) => number];
+  /** The simulated events reported, each from callgrind's own; then the estimate from them all. */
+  const EVENTS: Event[] = [
     ['instructions', (e) => e.Ir ?? 0],
     ['L1i misses', (e) => e.I1mr ?? 0],
     ['L1d misses', (e) => (e.D1mr ?? 0) + (e.D1mw ?? 0)],
@@ -396,20 +403,20 @@ async function main() {
     ['… of data reads', (e) => e.DLmr ?? 0],
     ['… of data writes', (e) => e.DLmw ?? 0],
     ['mispredicted branches', (e) => (e.Bcm ?? 0) + (e.Bim ?? 0)],
-    ['estimated cycles', estimatedCycles],
   ];
-  const cacheRows = (opts['cache-sim'] ? routes : []).flatMap((route) => {
-    const m = (key: Configuration['key'], f: (e: Record<string, number>) => number) =>
-      median(of(route, key).map((c) => f(c.events)));
-    return simulated.map(([label, f]) => {
-      const [a, b] = [m('off', f), m('on', f)];
-      const forks = (key: Configuration['key']) =>
+  const CYCLES: Event = ['estimated cycles', estimatedCycles];
+  const cacheRows = (opts['cache-sim'] ? routes : []).flatMap((route) =>
+    [...EVENTS, CYCLES].map(([label, f]) => {
+      const [a, b] = [medianEvent(route, 'off', f), medianEvent(route, 'on', f)];
+      const perFork = (key: Configuration['key']) =>
         of(route, key)
           .map((c) => n(f(c.events)))
           .join(', ');
-      return `| GET ${ROUTES[route]} | ${label} | ${n(a)} | ${forks('off')} | ${n(b)} | ${forks('on')} | ${n(b - a)} | ${((a / b) * 100).toFixed(1)} % |`;
-    });
-  });
+      // A/B is a throughput only for work or time: instructions and the estimate.
+      const ratio = label === 'instructions' || f === estimatedCycles;
+      return `| GET ${ROUTES[route]} | ${label} | ${n(a)} | ${perFork('off')} | ${n(b)} | ${perFork('on')} | ${n(b - a)} | ${ratio ? `${((a / b) * 100).toFixed(1)} %` : ''} |`;
+    }),
+  );
   // With --functions: the functions whose own instructions (with --cache-sim, estimated cycles)
   // differ most between two configurations; with --cache-sim, also how each event differs.
   const eventNames = Object.keys(counts[0]?.events ?? {});
@@ -443,24 +450,14 @@ async function main() {
     const cell = (name: string) => name.replaceAll('|', '\\|');
     const eventDiffs = (f: { a: number[]; b: number[] }) =>
       opts['cache-sim']
-        ? simulated
-            .slice(0, -1)
-            .map(([, event]) => ` ${n(event(asEvents(f.b)) - event(asEvents(f.a)))} |`)
-            .join('')
+        ? EVENTS.map(([, event]) => ` ${n(event(asEvents(f.b)) - event(asEvents(f.a)))} |`).join('')
         : '';
     return [
       '',
       `GET ${ROUTES[route]}, ${to} against ${from}: ${n(total(b) - total(a))} ${unit} per request in all; the ${functionRows} functions whose own ${unit} differ most (means over forks; \`*\` optimized, \`^\` baseline code)${opts['cache-sim'] ? ', with how each simulated event differs' : ''}:`,
       '',
-      `| function | ${from} | ${to} | difference |${
-        opts['cache-sim']
-          ? simulated
-              .slice(0, -1)
-              .map(([label]) => ` ${label} |`)
-              .join('')
-          : ''
-      }`,
-      `| --- | ---: | ---: | ---: |${opts['cache-sim'] ? ' ---: |'.repeat(simulated.length - 1) : ''}`,
+      `| function | ${from} | ${to} | difference |${opts['cache-sim'] ? EVENTS.map(([label]) => ` Δ ${label} |`).join('') : ''}`,
+      `| --- | ---: | ---: | ---: |${opts['cache-sim'] ? ' ---: |'.repeat(EVENTS.length) : ''}`,
       ...diffs.map(
         (f) =>
           `| ${cell(f.name)} | ${n(weigh(f.a))} | ${n(weigh(f.b))} | ${n(f.d)} |${eventDiffs(f)}`,
@@ -491,8 +488,8 @@ async function main() {
             '',
             "Simulated (--cache-sim) on the main thread, per request, medians over forks: this machine's L1 caches and",
             "its L2 as the last level, and callgrind's branch predictors. Estimated cycles: instructions + 10 per",
-            "first-level miss + 100 per L2 miss + 10 per mispredicted branch (KCachegrind's weights). A/B: the",
-            'throughput B would keep if that estimate were time.',
+            "first-level miss + 100 per L2 miss + 10 per mispredicted branch (KCachegrind's weights). A/B, on",
+            'the rows of instructions and of the estimate: the throughput B would keep if that were time.',
             '',
             '| route | event | A | A forks | B | B forks | B − A | A/B |',
             '| --- | --- | ---: | --- | ---: | --- | ---: | ---: |',

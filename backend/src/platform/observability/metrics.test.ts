@@ -103,36 +103,45 @@ describe('GET /metrics', () => {
 
   it('counts a request whose client went away as 499 and takes it out of the in-flight gauge', async () => {
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
     const reached = new Promise<void>((resolve) => (slowStarted = resolve));
-    const socket = net.connect(Number(port), '127.0.0.1');
-    socket.write('GET /api/v1/_test/slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    await reached;
-    const inFlight = async () => find(await scrape(), 'hanger_http_requests_in_flight')[0]?.value;
-    // The scrape itself is in flight while the gauge is read.
-    expect(await inFlight()).toBe(2);
-    socket.destroy();
-    await vi.waitFor(async () => {
-      const aborted = find(await scrape(), 'hanger_http_request_duration_seconds_count', {
-        route: '/api/v1/_test/slow',
-        status_code: '499',
-      });
-      expect(aborted.map((s) => s.value)).toEqual([1]);
-    });
-    expect(await inFlight()).toBe(1);
-    // The handler answering later counts nothing more: the request was finished once.
-    releaseSlow();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const text = await scrape();
-    expect(
-      find(text, 'hanger_http_request_duration_seconds_count', { route: '/api/v1/_test/slow' }),
-    ).toEqual([
-      expect.objectContaining({
-        labels: expect.objectContaining({ status_code: '499' }),
-        value: 1,
-      }),
-    ]);
-    expect(find(text, 'hanger_http_requests_in_flight')[0]?.value).toBe(1);
+    const socket = net.connect(Number(new URL(address).port), '127.0.0.1');
+    socket.on('error', () => {}); // destroyed below on purpose
+    try {
+      socket.write('GET /api/v1/_test/slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await reached;
+      const inFlight = async () => find(await scrape(), 'hanger_http_requests_in_flight')[0]?.value;
+      // The scrape itself is in flight while the gauge is read.
+      expect(await inFlight()).toBe(2);
+      socket.destroy();
+      await vi.waitFor(
+        async () => {
+          const aborted = find(await scrape(), 'hanger_http_request_duration_seconds_count', {
+            route: '/api/v1/_test/slow',
+            status_code: '499',
+          });
+          expect(aborted.map((s) => s.value)).toEqual([1]);
+        },
+        { timeout: 5_000 },
+      );
+      expect(await inFlight()).toBe(1);
+      // The handler's answer, which goes nowhere, counts nothing more.
+      releaseSlow();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const text = await scrape();
+      expect(
+        find(text, 'hanger_http_request_duration_seconds_count', { route: '/api/v1/_test/slow' }),
+      ).toEqual([
+        expect.objectContaining({
+          labels: expect.objectContaining({ status_code: '499' }),
+          value: 1,
+        }),
+      ]);
+      expect(find(text, 'hanger_http_requests_in_flight')[0]?.value).toBe(1);
+    } finally {
+      // Whatever failed above, nothing stays open for afterAll's close to wait on.
+      socket.destroy();
+      releaseSlow();
+    }
   });
 
   it('exposes queue depth per queue and state, and job duration per queue, job and outcome', async () => {
