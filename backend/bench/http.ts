@@ -96,8 +96,22 @@ const { values: opts } = parseArgs({
      * many as keep all the servers together within POSTGRES_CONNECTIONS (more forks, smaller pools).
      */
     pool: { type: 'string' },
+    /**
+     * The traced servers' sampling ratio (OTEL_TRACES_SAMPLER_ARG of the production sampler),
+     * for what another ratio would cost; default production's 0.1.
+     */
+    'sample-ratio': { type: 'string', default: PRODUCTION_SAMPLER.arg },
   },
 });
+
+/** The traced servers' sampler: production's, at --sample-ratio. */
+const TRACED_SAMPLER: SamplerSetting = (() => {
+  const ratio = Number(opts['sample-ratio']);
+  if (!(ratio > 0 && ratio <= 1)) throw new Error('--sample-ratio: a number in (0, 1]');
+  return { name: PRODUCTION_SAMPLER.name, arg: String(ratio) };
+})();
+/** How the labels name it: `production sampler 10 %`, or the ratio asked for. */
+const TRACED = `${TRACED_SAMPLER.arg === PRODUCTION_SAMPLER.arg ? 'production sampler' : 'sampler at'} ${+(Number(TRACED_SAMPLER.arg) * 100).toFixed(2)} %`;
 
 /**
  * Connections the servers of one run may hold together on the services runtime: Postgres allows
@@ -351,7 +365,7 @@ async function main() {
       // bench instead of measuring the fallback.
       observeds.push(
         await start('stack', {
-          ...(await stackEnv(`observed${f}`, PRODUCTION_SAMPLER)),
+          ...(await stackEnv(`observed${f}`, TRACED_SAMPLER)),
           TRACE_CONTEXT: 'continuation-data',
         }),
       );
@@ -368,7 +382,7 @@ async function main() {
     for (let f = 0; f < servers.hooked; f++) {
       hookeds.push(
         await start('stack', {
-          ...(await stackEnv(`hooked${f}`, PRODUCTION_SAMPLER)),
+          ...(await stackEnv(`hooked${f}`, TRACED_SAMPLER)),
           TRACE_CONTEXT: 'promise-hooks',
         }),
       );
@@ -394,14 +408,14 @@ async function main() {
       },
       {
         name: 'b',
-        label: `GET ${BENCH_ROUTE}: metrics + tracing on, production sampler 10 % (B) vs off (A)`,
+        label: `GET ${BENCH_ROUTE}: metrics + tracing on, ${TRACED} (B) vs off (A)`,
         a: forked(stacks, BENCH_ROUTE),
         b: forked(observeds, BENCH_ROUTE),
         target: 'B/A > 90 %',
       },
       {
         name: 'b3',
-        label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, production sampler 10 % (B) vs off (A)`,
+        label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, ${TRACED} (B) vs off (A)`,
         a: forked(stacks, BENCH_DB_ROUTE),
         b: forked(observeds, BENCH_DB_ROUTE),
         target: 'B/A > 90 %',
@@ -430,14 +444,14 @@ async function main() {
       },
       {
         name: 'b4',
-        label: `GET ${BENCH_ROUTE}: metrics + tracing at 10 %, context on continuation data (B) vs on promise hooks (A)`,
+        label: `GET ${BENCH_ROUTE}: metrics + tracing (${TRACED}), context on continuation data (B) vs on promise hooks (A)`,
         a: forked(hookeds, BENCH_ROUTE),
         b: forked(observeds, BENCH_ROUTE),
         target: '(what ADR 0012 gains)',
       },
       {
         name: 'b5',
-        label: `GET ${BENCH_DB_ROUTE}: metrics + tracing at 10 %, context on continuation data (B) vs on promise hooks (A)`,
+        label: `GET ${BENCH_DB_ROUTE}: metrics + tracing (${TRACED}), context on continuation data (B) vs on promise hooks (A)`,
         a: forked(hookeds, BENCH_DB_ROUTE),
         b: forked(observeds, BENCH_DB_ROUTE),
         target: '(what ADR 0012 gains)',
