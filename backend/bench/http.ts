@@ -32,7 +32,9 @@
  * name; default all), and --runtime services to boot the servers on Postgres + Redis as
  * production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded
  * runtime; there, --pool N sets each server's database pool (default 10, or smaller when the
- * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit).
+ * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit);
+ * --sample-ratio R runs the traced servers at another ratio than production's 0.1 (the cost of
+ * another ratio: docs/benchmarks.md, session 23).
  *
  * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
  * of processes the rounds ran on and then their rounds (bench/stats.ts), so that a process's luck
