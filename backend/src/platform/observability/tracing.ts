@@ -15,6 +15,8 @@ import {
   type Span,
   type SpanContext,
   type Tracer,
+  isValidSpanId,
+  isValidTraceId,
 } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
@@ -335,8 +337,8 @@ export async function stopTracing(): Promise<void> {
  * request's line that cost ~9.7k instructions, nearly a fifth of what sampling the request cost
  * (callgrind by function, docs/benchmarks.md, session 22); written here, the two ids are text
  * joined once per span. The ids go in unescaped only when they are known to be hex: a
- * RequestSpan's (see below), and any other span's once checked to be what the W3C format allows
- * (lowercase hex of the right length); other ids are written through JSON.stringify. A line's own
+ * RequestSpan's (see below), and any other span's once the API's isValidTraceId/isValidSpanId
+ * find them hex of the right length; other ids are written through JSON.stringify. A line's own
  * `traceId` or `spanId` field, or one bound on a child logger, comes after these: the key is then
  * written twice, and the later (the line's or the binding's) wins when the line is parsed. (With
  * the mixin, the line's own fields won over the mixin's and the mixin's over a child's bindings.)
@@ -358,7 +360,7 @@ export function traceLogText(): string {
     lastLoggedIds =
       requestSpans && span instanceof requestSpans.Span
         ? `,"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`
-        : `,"traceId":${jsonId(ctx.traceId, TRACE_ID_DIGITS)},"spanId":${jsonId(ctx.spanId, SPAN_ID_DIGITS)}`;
+        : `,"traceId":${jsonId(ctx.traceId, isValidTraceId)},"spanId":${jsonId(ctx.spanId, isValidSpanId)}`;
   }
   return lastLoggedIds;
 }
@@ -367,13 +369,13 @@ export function traceLogText(): string {
 let lastLogged: SpanContext | undefined;
 let lastLoggedIds = '';
 
-/** An id as a JSON string: quoted as it is when it is `digits` (a pattern below), else escaped. */
-function jsonId(id: string, digits: RegExp): string {
-  return digits.test(id) ? `"${id}"` : JSON.stringify(id);
+/**
+ * An id as a JSON string: quoted as it is when the API's check finds it valid (hex digits of the
+ * right length, which need no escaping), else escaped.
+ */
+function jsonId(id: string, valid: (id: string) => boolean): string {
+  return valid(id) ? `"${id}"` : JSON.stringify(id);
 }
-
-const TRACE_ID_DIGITS = /^[0-9a-f]{32}$/;
-const SPAN_ID_DIGITS = /^[0-9a-f]{16}$/;
 
 /** The W3C traceparent of the active span, to carry a trace onto the queue; undefined when off. */
 export function currentTraceparent(): string | undefined {
