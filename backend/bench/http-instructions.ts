@@ -468,7 +468,13 @@ async function main() {
     functionRows > 0
       ? routes.flatMap((route) => [
           ...functionTable(route, 'off', 'on'),
-          ...(opts.parts ? functionTable(route, 'unsampled', 'always') : []),
+          ...(opts.parts
+            ? [
+                ...functionTable(route, 'off', 'metrics'),
+                ...functionTable(route, 'metrics', 'unsampled'),
+                ...functionTable(route, 'unsampled', 'always'),
+              ]
+            : []),
         ])
       : [];
   console.log(
