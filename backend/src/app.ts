@@ -34,6 +34,7 @@ import { registerErrorHandling, sendError } from './platform/http/errors';
 import { rateCounters, rateLimitPlugin } from './platform/http/rate-limit';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
+import { registerRequestEnds } from './platform/http/request-ends';
 import { registerRequestLog } from './platform/http/request-log';
 import { responseSerializerCompiler } from './platform/http/serializer';
 import { requestLoggerFactory } from './platform/logging/request-logger';
@@ -96,7 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // 0. Metrics and the request's trace span first, so everything after runs inside them.
   await app.register(routeTemplatePlugin);
-  await app.register(observabilityPlugin, { metrics: adapters.metrics, config });
+  const ends = registerRequestEnds(app);
+  await app.register(observabilityPlugin, { metrics: adapters.metrics, ends, config });
 
   // 1. External plugins.
   await app.register(cookiesPlugin);
@@ -154,7 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerErrorHandling(app);
   registerEtags(app);
-  registerRequestLog(app, deps.log);
+  registerRequestLog(app, deps.log, ends);
 
   // 3. Routes.
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

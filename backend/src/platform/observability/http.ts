@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
 import { isProbeRoute } from '../http/probes';
+import { CLIENT_CLOSED_REQUEST, type RequestEnds } from '../http/request-ends';
 import { routeTemplate } from '../http/route';
 import type { Metrics } from './metrics';
 import { getTracer, startServerSpan } from './tracing';
@@ -30,6 +31,8 @@ type ObservedRequest = FastifyRequest & { [kObserved]?: Observed | null };
 
 export interface ObservabilityOptions {
   metrics: Metrics;
+  /** Requests that end without a response sent through Fastify (platform/http/request-ends.ts). */
+  ends: RequestEnds;
   config: Pick<Config, 'env' | 'observability'>;
 }
 
@@ -39,10 +42,10 @@ export interface ObservabilityOptions {
  * Registered first in app.ts so every other hook runs inside the request's trace.
  */
 export const observabilityPlugin = fp<ObservabilityOptions>(
-  (app, { metrics, config }, done) => {
+  (app, { metrics, ends, config }, done) => {
     const traced = getTracer() !== undefined;
     if (metrics.enabled || traced) {
-      registerRequestHooks(app, metrics.enabled ? metrics : undefined, traced);
+      registerRequestHooks(app, ends, metrics.enabled ? metrics : undefined, traced);
     }
     const access = metricsAccess(config);
     if (metrics.enabled && access.kind !== 'hidden') registerMetricsRoute(app, metrics, access);
@@ -58,7 +61,12 @@ export const observabilityPlugin = fp<ObservabilityOptions>(
  * unsampled request without one gets no span at all). Each Fastify hook has a cost of its own, so
  * the two share them.
  */
-function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined, traced: boolean) {
+function registerRequestHooks(
+  app: FastifyInstance,
+  ends: RequestEnds,
+  metrics: Metrics | undefined,
+  traced: boolean,
+) {
   // Declared, so that every request object starts with this field (Fastify copies declared
   // fields in its constructor): set only on some requests, it would give requests two shapes.
   app.decorateRequest(kObserved, null);
@@ -79,7 +87,7 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
   app.addHook('onResponse', (request: ObservedRequest, reply, done) => {
     const observed = request[kObserved];
     if (!observed) return done();
-    request[kObserved] = null; // finished once, whichever of onResponse and onRequestAbort comes
+    request[kObserved] = null; // finished once, whichever of onResponse and ends.onUnanswered comes
     if (metrics && observed.counted) {
       metrics.http.requestFinished(
         request.method,
@@ -100,20 +108,29 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
     context.with(observed.context!, done);
   });
 
-  app.addHook('onRequestAbort', (request: ObservedRequest, done) => {
+  // A request that ends without a response Fastify sends (its client gone, 499; or upgraded to a
+  // WebSocket, 101), counted out and its span ended here instead, with the rest run in its trace.
+  ends.onUnanswered((request: ObservedRequest, reply, status, next) => {
     const observed = request[kObserved];
-    if (!observed) return done();
+    if (!observed) return next();
     request[kObserved] = null; // an onResponse that still comes must not count or end it twice
-    // The client went away: the status Fastify would have sent is unknown; 499 as NGINX logs it.
     if (metrics && observed.counted) {
-      metrics.http.requestFinished(request.method, routeTemplate(request), 499, 0);
+      metrics.http.requestFinished(
+        request.method,
+        routeTemplate(request),
+        status,
+        reply.elapsedTime / 1000,
+      );
     }
     const span = observed.span;
-    if (span) {
+    if (!span) return next();
+    if (status === CLIENT_CLOSED_REQUEST) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
-      span.end();
+    } else if (span.isRecording()) {
+      span.setAttribute('http.response.status_code', status);
     }
-    done();
+    span.end();
+    context.with(observed.context!, next);
   });
 
   if (!traced) return;
@@ -121,6 +138,9 @@ function registerRequestHooks(app: FastifyInstance, metrics: Metrics | undefined
   // handler called from the body's 'end' event runs in it through this wrapper. (The response's
   // 'finish' event is the other such seam, handled in onResponse above.)
   app.addHook('onRoute', (route) => {
+    // A WebSocket route's handler takes the socket, after the handshake: the connection that
+    // follows is not the upgrade request's trace.
+    if (route.websocket) return;
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, request: ObservedRequest, reply) {
       const ctx = request[kObserved]?.context;

@@ -1,7 +1,9 @@
+import net from 'node:net';
 import {
   INVALID_TRACEID,
   ROOT_CONTEXT,
   SpanKind,
+  SpanStatusCode,
   TraceFlags,
   context,
   trace,
@@ -14,9 +16,11 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
+import { createUser } from '../../../test/users';
 import { outboxJobs } from '../outbox/outbox.table';
 import { contextCarrier, startTracing, stopTracing, traceLogText } from './tracing';
 
@@ -46,6 +50,8 @@ describe('tracing (in-memory span exporter)', () => {
   const exporter = new InMemorySpanExporter();
   const logs = captureLogs();
   let t: TestApp;
+  /** Answers the held route's request, once it has reached its handler. */
+  let releaseHeld: (() => void) | undefined;
 
   beforeAll(async () => {
     await startTracing({
@@ -67,6 +73,10 @@ describe('tracing (in-memory span exporter)', () => {
         });
       },
       routes: (app) => {
+        app.get('/api/v1/_test/held', async () => {
+          await new Promise<void>((resolve) => (releaseHeld = resolve));
+          return { data: 'late' };
+        });
         app.post('/api/v1/_test/probe/:marker', async (request) => {
           const { marker } = request.params as { marker: string };
           await t.runtime.adapters.outbox.transaction((_tx, emit) =>
@@ -79,9 +89,17 @@ describe('tracing (in-memory span exporter)', () => {
     });
   });
   afterAll(async () => {
+    releaseHeld?.();
     await t?.close();
     await stopTracing();
   });
+
+  /** The app's address, listening first if no test has made it listen yet. */
+  async function address(): Promise<URL> {
+    const bound = t.app.server.address();
+    if (bound && typeof bound === 'object') return new URL(`http://127.0.0.1:${bound.port}`);
+    return new URL(await t.app.listen({ port: 0, host: '127.0.0.1' }));
+  }
 
   async function probe(marker: string, headers: Record<string, string> = {}) {
     const res = await t.app.inject({
@@ -172,9 +190,8 @@ describe('tracing (in-memory span exporter)', () => {
   it('keeps the trace on the log lines of a request served over a real socket', async () => {
     // Over a socket (unlike inject) the response's 'finish' event, which runs the onResponse hooks
     // and writes the request line, fires from a socket callback, outside the request's promises.
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     // With a body, so the handler runs from the body's 'end' event.
-    const res = await fetch(`${address}/api/v1/_test/probe/socket`, {
+    const res = await fetch(new URL('/api/v1/_test/probe/socket', await address()), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ note: 'x'.repeat(100_000) }),
@@ -190,6 +207,48 @@ describe('tracing (in-memory span exporter)', () => {
     expect(requestLine?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(enqueued?.traceId).toBe(requestLine?.traceId);
     expect(jobLine?.traceId).toBe(requestLine?.traceId);
+  });
+
+  it('ends the span of a request whose client went away as an error, with its log line in the trace', async () => {
+    const socket = net.connect(Number((await address()).port), '127.0.0.1');
+    socket.on('error', () => {}); // destroyed on purpose
+    try {
+      socket.write('GET /api/v1/_test/held HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await vi.waitFor(() => expect(releaseHeld).toBeDefined());
+      socket.destroy();
+      await vi.waitFor(() =>
+        expect(logs.lines().find((l) => l.url === '/api/v1/_test/held')).toBeDefined(),
+      );
+    } finally {
+      socket.destroy();
+      releaseHeld?.();
+    }
+    const line = logs.lines().find((l) => l.url === '/api/v1/_test/held')!;
+    expect(line).toMatchObject({ msg: 'request', status: 499, traceId: expect.any(String) });
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'GET /api/v1/_test/held');
+    expect(span?.spanContext().traceId).toBe(line.traceId);
+    expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'client aborted' });
+  });
+
+  it("ends a WebSocket upgrade's span once its handshake is answered, with status 101", async () => {
+    const user = await createUser(t);
+    const ws = new WebSocket(new URL('/api/v1/ws', await address()).href.replace(/^http/, 'ws'), {
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('message', resolve);
+        ws.once('error', reject);
+      });
+    } finally {
+      ws.close();
+    }
+    const line = logs.lines().find((l) => l.msg === 'request' && l.route === '/api/v1/ws');
+    expect(line).toMatchObject({ status: 101, traceId: expect.any(String) });
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'GET /api/v1/ws');
+    expect(span?.spanContext().traceId).toBe(line?.traceId);
+    expect(span?.attributes['http.response.status_code']).toBe(101);
+    expect(span?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('continues an inbound W3C traceparent into the request and its job', async () => {
