@@ -183,6 +183,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // WebSocket support in its own context: its per-request hooks run on the socket route only.
   await app.register(async (scope) => {
     await scope.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
+    // An upgrade answered (101) ends its request: no response goes through Fastify.
+    scope.websocketServer.on('connection', (_socket, request) => ends.upgraded(request));
     await scope.register(realtimeRoutes, {
       prefix: API_PREFIX,
       hub: services.realtime.hub,

@@ -24,19 +24,34 @@ describe('requests that end without a response sent through Fastify', () => {
   const logs = captureLogs();
   let t: TestApp;
   let port = 0;
-  /** Handlers of the held route, waiting to be released, and a count of those that started. */
-  const held: (() => void)[] = [];
-  let started = 0;
+  /** The held route's requests that reached its handler, by `:n`: each answers when released. */
+  const held = new Map<string, () => void>();
+  /** `:n` of the late route's requests that have answered, each once its connection was destroyed. */
+  const answeredLate: string[] = [];
+  const WAIT = { timeout: 5_000 };
 
   beforeAll(async () => {
     t = await createTestApp({
       env: { LOG_LEVEL: 'info' },
       logStream: logs.stream,
       routes: (app) => {
-        app.get('/api/v1/_test/held/:n', async () => {
-          started++;
-          await new Promise<void>((resolve) => held.push(resolve));
+        app.get('/api/v1/_test/held/:n', async (request) => {
+          const { n } = request.params as { n: string };
+          await new Promise<void>((resolve) => held.set(n, resolve));
           return { data: 'late' };
+        });
+        // Answers in the window between its connection's destruction and its 'close' event.
+        app.get('/api/v1/_test/late/:n', (request) => {
+          const { n } = request.params as { n: string };
+          const connection = request.raw.socket;
+          return new Promise((resolve) => {
+            const poll = () => {
+              if (!connection.destroyed) return void setImmediate(poll);
+              answeredLate.push(n);
+              resolve({ data: 'late' });
+            };
+            poll();
+          });
         });
         app.get('/api/v1/_test/quick/:n', () => ({ data: 'ok' }));
       },
@@ -44,7 +59,7 @@ describe('requests that end without a response sent through Fastify', () => {
     port = Number(new URL(await t.app.listen({ port: 0, host: '127.0.0.1' })).port);
   });
   afterAll(async () => {
-    for (const release of held.splice(0)) release();
+    for (const release of held.values()) release();
     await t?.close();
   });
 
@@ -56,6 +71,8 @@ describe('requests that end without a response sent through Fastify', () => {
   /** Request lines of a route template, in the order written. */
   const linesOf = (route: string) =>
     logs.lines().filter((l) => l.msg === 'request' && l.route === route);
+  /** The request line of a URL. */
+  const lineOf = (url: string) => logs.lines().find((l) => l.msg === 'request' && l.url === url);
   /** A raw connection, for requests whose client goes away. */
   const connect = () => {
     const socket = net.connect(port, '127.0.0.1');
@@ -67,14 +84,14 @@ describe('requests that end without a response sent through Fastify', () => {
     const socket = connect();
     try {
       socket.write('GET /api/v1/_test/held/1 HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      await vi.waitFor(() => expect(started).toBe(1));
+      await vi.waitFor(() => expect(held.has('1')).toBe(true), WAIT);
       await new Promise((resolve) => setTimeout(resolve, 30));
       socket.destroy();
-      await vi.waitFor(() => expect(linesOf('/api/v1/_test/held/:n')).toHaveLength(1));
+      await vi.waitFor(() => expect(lineOf('/api/v1/_test/held/1')).toBeDefined(), WAIT);
     } finally {
       socket.destroy();
     }
-    const [line] = linesOf('/api/v1/_test/held/:n');
+    const line = lineOf('/api/v1/_test/held/1');
     expect(line).toMatchObject({ method: 'GET', url: '/api/v1/_test/held/1', status: 499 });
     // Timed until the client went away, not recorded as 0.
     expect(line!.durationMs).toBeGreaterThanOrEqual(20);
@@ -88,7 +105,7 @@ describe('requests that end without a response sent through Fastify', () => {
     expect(values(text, 'hanger_http_requests_in_flight')).toEqual([1]);
 
     // Its handler's late answer, which goes nowhere, counts and logs nothing more.
-    held.shift()!();
+    held.get('1')!();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(linesOf('/api/v1/_test/held/:n')).toHaveLength(1);
     expect(
@@ -100,36 +117,61 @@ describe('requests that end without a response sent through Fastify', () => {
 
   it('ends every pipelined request still unanswered when their connection closes', async () => {
     const socket = connect();
-    const before = started;
     try {
       // The second is read while the first is held; its answer waits behind the first's.
       socket.write(
         'GET /api/v1/_test/held/2 HTTP/1.1\r\nHost: localhost\r\n\r\n' +
           'GET /api/v1/_test/quick/2 HTTP/1.1\r\nHost: localhost\r\n\r\n',
       );
-      await vi.waitFor(() => expect(started).toBe(before + 1));
-      await vi.waitFor(async () =>
-        expect(
-          values(await scrape(), 'hanger_http_requests_in_flight'),
-          'both pipelined requests read, and the scrape',
-        ).toEqual([3]),
+      await vi.waitFor(() => expect(held.has('2')).toBe(true), WAIT);
+      await vi.waitFor(
+        async () =>
+          expect(
+            values(await scrape(), 'hanger_http_requests_in_flight'),
+            'both pipelined requests read, and the scrape',
+          ).toEqual([3]),
+        WAIT,
       );
       socket.destroy();
-      await vi.waitFor(() => expect(linesOf('/api/v1/_test/quick/:n')).toHaveLength(1));
+      await vi.waitFor(() => expect(lineOf('/api/v1/_test/quick/2')).toBeDefined(), WAIT);
+      await vi.waitFor(() => expect(lineOf('/api/v1/_test/held/2')).toBeDefined(), WAIT);
     } finally {
       socket.destroy();
-      held.shift()?.();
+      held.get('2')?.();
     }
-    expect(linesOf('/api/v1/_test/quick/:n')[0]).toMatchObject({ status: 499 });
-    expect(linesOf('/api/v1/_test/held/:n').at(-1)).toMatchObject({
-      url: '/api/v1/_test/held/2',
-      status: 499,
-    });
+    expect(lineOf('/api/v1/_test/quick/2')).toMatchObject({ status: 499 });
+    expect(lineOf('/api/v1/_test/held/2')).toMatchObject({ status: 499 });
     const text = await scrape();
     expect(
       values(text, 'hanger_http_request_duration_seconds_count', {
         route: '/api/v1/_test/quick/:n',
         status_code: '499',
+      }),
+    ).toEqual([1]);
+    expect(values(text, 'hanger_http_requests_in_flight')).toEqual([1]);
+  });
+
+  it('ends a request answered after its connection was destroyed, before its close event', async () => {
+    // Its response's bytes are dropped and no 'finish' comes, though the response reads as
+    // finished (writableFinished): it must still end, as 499.
+    const socket = connect();
+    try {
+      socket.write('GET /api/v1/_test/late/3 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      await vi.waitFor(
+        async () => expect(values(await scrape(), 'hanger_http_requests_in_flight')).toEqual([2]),
+        WAIT,
+      );
+      socket.destroy();
+      await vi.waitFor(() => expect(answeredLate).toContain('3'), WAIT);
+      await vi.waitFor(() => expect(lineOf('/api/v1/_test/late/3')).toBeDefined(), WAIT);
+    } finally {
+      socket.destroy();
+    }
+    expect(lineOf('/api/v1/_test/late/3')).toMatchObject({ status: 499 });
+    const text = await scrape();
+    expect(
+      values(text, 'hanger_http_request_duration_seconds_count', {
+        route: '/api/v1/_test/late/:n',
       }),
     ).toEqual([1]);
     expect(values(text, 'hanger_http_requests_in_flight')).toEqual([1]);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -20,11 +21,17 @@ export type UnansweredListener = (
 export interface RequestEnds {
   /** Adds a listener, run after those added before it. */
   onUnanswered(listener: UnansweredListener): void;
+  /**
+   * Ends a request whose upgrade to a WebSocket has been answered (the WebSocket server's
+   * 'connection' event, which @fastify/websocket emits with the request once `ws` has written
+   * the 101), if it is still in flight.
+   */
+  upgraded(request: IncomingMessage): void;
 }
 
 const kOpen = Symbol('hanger.openReplies');
 
-/** A client's connection, with the replies of the requests read from it and not yet answered. */
+/** A client's connection, with the replies of its requests in flight. */
 type Connection = Socket & { [kOpen]?: FastifyReply | FastifyReply[] | null };
 
 /**
@@ -34,9 +41,9 @@ type Connection = Socket & { [kOpen]?: FastifyReply | FastifyReply[] | null };
  * - its client goes away first: the connection closes with the request unanswered (499);
  * - it is upgraded to a WebSocket: `ws` answers the handshake on the socket itself (101).
  *
- * Each connection keeps the replies of its requests in flight, and one 'close' listener per
- * connection ends those still unanswered. Fastify's onRequestAbort hook would instead add a
- * listener and a closure to every request (docs/benchmarks.md, session 24), and it sees no
+ * Each connection keeps the replies of its requests in flight (onRequest keeps, onResponse
+ * drops), and one 'close' listener per connection ends those still kept. Fastify's
+ * onRequestAbort hook, used before, added a listener and a closure to every request, and saw no
  * upgraded request end.
  */
 export function registerRequestEnds(app: FastifyInstance): RequestEnds {
@@ -51,21 +58,28 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
     try {
       next();
     } catch (err) {
-      // From a socket's 'close' event: thrown on, it would end the process.
+      // From a socket's 'close' event or an immediate: thrown on, it would end the process.
       reply.log.error({ err }, 'finishing an unanswered request failed');
     }
   }
 
-  function onClose(this: Connection): void {
-    const open = this[kOpen];
-    this[kOpen] = null;
+  /** Ends as 499 every reply still kept on a connection that has closed. */
+  function endKept(connection: Connection): void {
+    const open = connection[kOpen];
+    connection[kOpen] = null;
     if (!open) return;
-    // An answered reply still here is one whose onResponse hooks had not reached this module's.
-    if (!Array.isArray(open)) {
-      if (!answered(open)) end(open, CLIENT_CLOSED_REQUEST);
-      return;
-    }
-    for (const reply of open) if (!answered(reply)) end(reply, CLIENT_CLOSED_REQUEST);
+    if (!Array.isArray(open)) return end(open, CLIENT_CLOSED_REQUEST);
+    for (const reply of open) end(reply, CLIENT_CLOSED_REQUEST);
+  }
+
+  /**
+   * A response finishing as its connection closes emits 'finish' (and so runs onResponse, which
+   * drops its reply) before the next check phase. One answered after the connection was destroyed
+   * never does, though its `writableFinished` reads true: its bytes were dropped. So what is still
+   * kept at the next immediate was never answered.
+   */
+  function onClose(this: Connection): void {
+    setImmediate(endKept, this);
   }
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -80,35 +94,16 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
     done();
   });
 
-  // A WebSocket route's handler is called once `ws` has answered the handshake. This hook is
-  // registered before @fastify/websocket's, which takes the handler this one leaves.
-  app.addHook('onRoute', (route) => {
-    if (!route.websocket) return;
-    const handler = route.handler as unknown as WebSocketHandler;
-    const upgraded: WebSocketHandler = function (socket, request) {
-      const connection = request.raw.socket as Connection | null;
+  return {
+    onUnanswered: (listener) => void listeners.push(listener),
+    upgraded: (request) => {
+      const connection = request.socket as Connection | null;
       const reply = connection ? replyOf(connection, request) : undefined;
-      if (reply) {
-        drop(connection!, reply);
-        end(reply, SWITCHING_PROTOCOLS);
-      }
-      return handler.call(this, socket, request);
-    };
-    route.handler = upgraded as unknown as typeof route.handler;
-  });
-
-  return { onUnanswered: (listener) => void listeners.push(listener) };
-}
-
-type WebSocketHandler = (
-  this: FastifyInstance,
-  socket: unknown,
-  request: FastifyRequest,
-) => unknown;
-
-/** Whether a reply's response has been handed to the socket whole. */
-function answered(reply: FastifyReply): boolean {
-  return reply.raw.writableFinished;
+      if (!reply) return;
+      drop(connection!, reply);
+      end(reply, SWITCHING_PROTOCOLS);
+    },
+  };
 }
 
 function keep(connection: Connection, reply: FastifyReply, onClose: () => void): void {
@@ -136,9 +131,9 @@ function drop(connection: Connection, reply: FastifyReply): void {
   }
 }
 
-function replyOf(connection: Connection, request: FastifyRequest): FastifyReply | undefined {
+function replyOf(connection: Connection, request: IncomingMessage): FastifyReply | undefined {
   const open = connection[kOpen];
   if (!open) return undefined;
-  if (!Array.isArray(open)) return open.request === request ? open : undefined;
-  return open.find((reply) => reply.request === request);
+  if (!Array.isArray(open)) return open.request.raw === request ? open : undefined;
+  return open.find((reply) => reply.request.raw === request);
 }

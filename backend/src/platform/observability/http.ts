@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SpanStatusCode, context, type Context, type Span } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { sendError } from '../http/errors';
@@ -84,36 +84,20 @@ function registerRequestHooks(
     } else done();
   });
 
-  app.addHook('onResponse', (request: ObservedRequest, reply, done) => {
+  /**
+   * Counts a request out and ends its span, once, whichever of onResponse and ends.onUnanswered
+   * comes first; `then` (the hooks or listeners after this) runs in the request's trace, the
+   * request log line among them.
+   */
+  const finish = (
+    request: ObservedRequest,
+    reply: FastifyReply,
+    status: number,
+    then: () => void,
+  ): void => {
     const observed = request[kObserved];
-    if (!observed) return done();
-    request[kObserved] = null; // finished once, whichever of onResponse and ends.onUnanswered comes
-    if (metrics && observed.counted) {
-      metrics.http.requestFinished(
-        request.method,
-        routeTemplate(request),
-        reply.statusCode,
-        reply.elapsedTime / 1000,
-      );
-    }
-    const span = observed.span;
-    if (!span) return done();
-    if (span.isRecording()) {
-      span.setAttribute('http.response.status_code', reply.statusCode);
-      if (request.auth?.userId) span.setAttribute('enduser.id', request.auth.userId);
-      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
-    // The onResponse hooks after this one (the request log line among them) run in the trace.
-    context.with(observed.context!, done);
-  });
-
-  // A request that ends without a response Fastify sends (its client gone, 499; or upgraded to a
-  // WebSocket, 101), counted out and its span ended here instead, with the rest run in its trace.
-  ends.onUnanswered((request: ObservedRequest, reply, status, next) => {
-    const observed = request[kObserved];
-    if (!observed) return next();
-    request[kObserved] = null; // an onResponse that still comes must not count or end it twice
+    if (!observed) return then();
+    request[kObserved] = null;
     if (metrics && observed.counted) {
       metrics.http.requestFinished(
         request.method,
@@ -123,15 +107,27 @@ function registerRequestHooks(
       );
     }
     const span = observed.span;
-    if (!span) return next();
-    if (status === CLIENT_CLOSED_REQUEST) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
-    } else if (span.isRecording()) {
-      span.setAttribute('http.response.status_code', status);
+    if (!span) return then();
+    if (span.isRecording()) {
+      if (status === CLIENT_CLOSED_REQUEST) {
+        // The client went away before its response: no status was sent.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
+      } else {
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      if (request.auth?.userId) span.setAttribute('enduser.id', request.auth.userId);
     }
     span.end();
-    context.with(observed.context!, next);
-  });
+    context.with(observed.context!, then);
+  };
+
+  app.addHook('onResponse', (request: ObservedRequest, reply, done) =>
+    finish(request, reply, reply.statusCode, done),
+  );
+  // A request that ends without a response Fastify sends: its client gone (499), or upgraded to a
+  // WebSocket (101).
+  ends.onUnanswered(finish);
 
   if (!traced) return;
   // The request's context does not cross a socket callback by itself (promise-context.ts): a

@@ -214,10 +214,11 @@ describe('tracing (in-memory span exporter)', () => {
     socket.on('error', () => {}); // destroyed on purpose
     try {
       socket.write('GET /api/v1/_test/held HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      await vi.waitFor(() => expect(releaseHeld).toBeDefined());
+      await vi.waitFor(() => expect(releaseHeld).toBeDefined(), { timeout: 5_000 });
       socket.destroy();
-      await vi.waitFor(() =>
-        expect(logs.lines().find((l) => l.url === '/api/v1/_test/held')).toBeDefined(),
+      await vi.waitFor(
+        () => expect(logs.lines().find((l) => l.url === '/api/v1/_test/held')).toBeDefined(),
+        { timeout: 5_000 },
       );
     } finally {
       socket.destroy();
@@ -241,13 +242,16 @@ describe('tracing (in-memory span exporter)', () => {
         ws.once('error', reject);
       });
     } finally {
+      const closed = new Promise((resolve) => ws.once('close', resolve));
       ws.close();
+      await closed;
     }
     const line = logs.lines().find((l) => l.msg === 'request' && l.route === '/api/v1/ws');
     expect(line).toMatchObject({ status: 101, traceId: expect.any(String) });
     const span = exporter.getFinishedSpans().find((s) => s.name === 'GET /api/v1/ws');
     expect(span?.spanContext().traceId).toBe(line?.traceId);
     expect(span?.attributes['http.response.status_code']).toBe(101);
+    expect(span?.attributes['enduser.id']).toBe(user.id);
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
