@@ -34,7 +34,9 @@
  * runtime; there, --pool N sets each server's database pool (default 10, or smaller when the
  * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit);
  * --sample-ratio R runs the traced servers at another ratio than production's 0.1 (the cost of
- * another ratio: docs/benchmarks.md, session 23).
+ * another ratio: docs/benchmarks.md, session 23; 0 samples nothing); --traced-env K=V,K=V adds
+ * variables to the traced servers' environment, to take one part of B away at a time (e.g.
+ * OTEL_SDK_DISABLED=true leaves metrics alone; docs/benchmarks.md, session 24).
  *
  * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
  * of processes the rounds ran on and then their rounds (bench/stats.ts), so that a process's luck
@@ -103,17 +105,30 @@ const { values: opts } = parseArgs({
      * for what another ratio would cost; default production's 0.1.
      */
     'sample-ratio': { type: 'string', default: PRODUCTION_SAMPLER.arg },
+    /** Variables added to the traced servers' environment (K=V,K=V), named in the labels. */
+    'traced-env': { type: 'string', default: '' },
   },
 });
 
 /** The traced servers' sampler: production's, at --sample-ratio. */
 const TRACED_SAMPLER: SamplerSetting = (() => {
   const ratio = Number(opts['sample-ratio']);
-  if (!(ratio > 0 && ratio <= 1)) throw new Error('--sample-ratio: a number in (0, 1]');
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error('--sample-ratio: a number in [0, 1]');
   return { name: PRODUCTION_SAMPLER.name, arg: String(ratio) };
 })();
-/** How the labels name it: `production sampler 10 %`, or the ratio asked for. */
-const TRACED = `${TRACED_SAMPLER.arg === PRODUCTION_SAMPLER.arg ? 'production sampler' : 'sampler at'} ${+(Number(TRACED_SAMPLER.arg) * 100).toFixed(2)} %`;
+/** --traced-env: what the traced servers' environment gets on top of their configuration's. */
+const TRACED_ENV: Record<string, string> = Object.fromEntries(
+  opts['traced-env']
+    .split(',')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--traced-env: ${pair} is not K=V`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+);
+/** How the labels name it: `production sampler 10 %`, or the ratio asked for; and --traced-env. */
+const TRACED = `${TRACED_SAMPLER.arg === PRODUCTION_SAMPLER.arg ? 'production sampler' : 'sampler at'} ${+(Number(TRACED_SAMPLER.arg) * 100).toFixed(2)} %${opts['traced-env'] ? `, with ${opts['traced-env']}` : ''}`;
 
 /**
  * Connections the servers of one run may hold together on the services runtime: Postgres allows
@@ -369,6 +384,7 @@ async function main() {
         await start('stack', {
           ...(await stackEnv(`observed${f}`, TRACED_SAMPLER)),
           TRACE_CONTEXT: 'continuation-data',
+          ...TRACED_ENV,
         }),
       );
     }
