@@ -402,6 +402,7 @@ async function main() {
         await start('stack', {
           ...(await stackEnv(`hooked${f}`, TRACED_SAMPLER)),
           TRACE_CONTEXT: 'promise-hooks',
+          ...TRACED_ENV,
         }),
       );
     }
