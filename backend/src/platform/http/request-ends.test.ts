@@ -4,21 +4,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
+import { find } from '../../../test/prometheus';
 import { createUser } from '../../../test/users';
 
 /** The value of each sample of `name` in a Prometheus text whose labels include `labels`. */
-function values(text: string, name: string, labels: Record<string, string> = {}): number[] {
-  const out: number[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries(
-      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
-    );
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) out.push(Number(m[3]));
-  }
-  return out;
-}
+const values = (text: string, name: string, labels: Record<string, string> = {}) =>
+  find(text, name, labels).map((s) => s.value);
 
 describe('requests that end without a response sent through Fastify', () => {
   const logs = captureLogs();

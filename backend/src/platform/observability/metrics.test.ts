@@ -1,31 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
+import { find } from '../../../test/prometheus';
 import { startOpsServer } from './ops-server';
 
 declare module '../queue/types' {
   interface JobMap {
     'observability.tick': { fail: boolean };
   }
-}
-
-/** Parses Prometheus text into { name, labels, value } samples. */
-function samples(text: string) {
-  const out: { name: string; labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not Prometheus text: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-function find(text: string, name: string, labels: Record<string, string> = {}) {
-  return samples(text).filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
 }
 
 describe('GET /metrics', () => {
