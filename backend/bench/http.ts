@@ -234,18 +234,47 @@ interface Sample {
   requests: number;
   /** The server process's user + system CPU per request over the run, µs. */
   cpuUs?: number;
+  /** Of which its main thread's, where every request runs (the rest: V8's helpers, workers). */
+  mainCpuUs?: number;
+  /** The other threads' (V8's helpers, the span export worker, …), per request, µs. */
+  otherCpuUs?: number;
+  /** The main thread's time runnable but waiting for a CPU, per request, µs. */
+  mainWaitUs?: number;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
 const CLOCK_TICKS =
   Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** A process's user + system CPU time so far, in seconds (Linux). */
-function cpuSeconds(pid: number): number {
+/** A process's user + system CPU time so far, all its threads', in seconds (Linux). */
+function processCpu(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command (which may hold spaces), from field 3 on: utime is 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * A thread's time so far on a CPU and waiting for one (runnable, not running), in seconds, from
+ * the scheduler's own nanosecond counts (`/proc/<pid>/task/<tid>/schedstat`), finer than stat's
+ * clock ticks.
+ */
+function threadTimes(pid: number, tid: number | string): { run: number; wait: number } {
+  const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+  return { run: Number(run) / 1e9, wait: Number(wait) / 1e9 };
+}
+
+/** All of a process's live threads' time on a CPU so far, in seconds (schedstat). */
+function threadsCpu(pid: number): number {
+  let seconds = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      seconds += threadTimes(pid, tid).run;
+    } catch {
+      // exited since the listing
+    }
+  }
+  return seconds;
 }
 
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).status === 0;
@@ -334,9 +363,17 @@ async function main() {
    * from outside, CPU per request moves far less than requests per second. */
   async function measure(url: string): Promise<Sample> {
     const pid = pids.get(new URL(url).origin)!;
-    const before = cpuSeconds(pid);
+    const before = processCpu(pid);
+    const mainBefore = threadTimes(pid, pid);
+    const threadsBefore = threadsCpu(pid);
     const sample = await load(url, seconds, connections);
-    sample.cpuUs = ((cpuSeconds(pid) - before) * 1e6) / sample.requests;
+    const mainAfter = threadTimes(pid, pid);
+    const threadsAfter = threadsCpu(pid);
+    const perRequest = (s: number) => (s * 1e6) / sample.requests;
+    sample.cpuUs = perRequest(processCpu(pid) - before);
+    sample.mainCpuUs = perRequest(mainAfter.run - mainBefore.run);
+    sample.otherCpuUs = perRequest(threadsAfter - threadsBefore) - sample.mainCpuUs;
+    sample.mainWaitUs = perRequest(mainAfter.wait - mainBefore.wait);
     countServed(url, sample.requests);
     sink.countPending(); // between runs, and the bodies need not be kept
     return sample;
@@ -508,6 +545,7 @@ async function main() {
       }
     }
     const rows: string[] = [];
+    const threadRows: string[] = [];
     for (const c of selected) {
       const a: Sample[] = [];
       const b: Sample[] = [];
@@ -548,6 +586,15 @@ async function main() {
         `${x.low.toFixed(1)}–${x.high.toFixed(1)} %${single ? ' †' : ''}`;
       const aCpu = median(a.map((s) => s.cpuUs!));
       const bCpu = median(b.map((s) => s.cpuUs!));
+      const threads = (side: Sample[]) =>
+        [
+          median(side.map((s) => s.mainCpuUs!)),
+          median(side.map((s) => s.otherCpuUs!)),
+          median(side.map((s) => s.mainWaitUs!)),
+        ]
+          .map((us) => us.toFixed(1))
+          .join(' | ');
+      threadRows.push(`| ${c.name} | ${threads(a)} | ${threads(b)} |`);
       rows.push(
         `| ${c.label} | ${aRps.toFixed(0)} | ${median(a.map((s) => s.p99Ms)).toFixed(2)} | ${bRps.toFixed(0)} | ${median(b.map((s) => s.p99Ms)).toFixed(2)} | ${ratio.toFixed(1)} % | ${paired.median.toFixed(1)} % | ${span(paired)} | ${aCpu.toFixed(1)} | ${bCpu.toFixed(1)} | ${((aCpu / bCpu) * 100).toFixed(1)} % | ${pairedCpu.median.toFixed(1)} % | ${span(pairedCpu)} | ${c.target} |`,
       );
@@ -591,6 +638,14 @@ async function main() {
         '| comparison | A req/s | A p99 ms | B req/s | B p99 ms | B/A | paired B/A | paired 95 % | A µs CPU/req | B µs CPU/req | A/B CPU | paired A/B CPU | paired 95 % | target |',
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
+        '',
+        'By thread (medians of rounds, µs per request): main: the main thread on a CPU (from',
+        "/proc/<pid>/task/<tid>/schedstat); other: its other threads (V8's helpers, the span export",
+        'worker, …); wait: the main thread runnable but waiting for a CPU.',
+        '',
+        '| comparison | A main | A other | A wait | B main | B other | B wait |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...threadRows,
       ].join('\n'),
     );
   } finally {
