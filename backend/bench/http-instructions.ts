@@ -108,7 +108,7 @@ const PARTS: Configuration[] = [
   // The same sampler, at a ratio of 0: every request takes the path of an unsampled one.
   {
     key: 'unsampled',
-    sampler: { name: PRODUCTION_SAMPLER.name, arg: '0' },
+    sampler: { ...PRODUCTION_SAMPLER, arg: '0' },
     metrics: true,
   },
   ON,

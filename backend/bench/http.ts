@@ -105,6 +105,11 @@ const { values: opts } = parseArgs({
      * for what another ratio would cost; default production's 0.1.
      */
     'sample-ratio': { type: 'string', default: PRODUCTION_SAMPLER.arg },
+    /**
+     * At most how many new traces a second the traced servers sample (TRACE_SAMPLE_MAX_PER_SECOND,
+     * ADR 0015); default production's 100; 0 for no limit (the ratio alone).
+     */
+    'max-sampled-per-second': { type: 'string', default: PRODUCTION_SAMPLER.maxPerSecond },
     /** Variables added to the traced servers' environment (K=V,K=V), named in the labels. */
     'traced-env': { type: 'string', default: '' },
   },
@@ -114,7 +119,11 @@ const { values: opts } = parseArgs({
 const TRACED_SAMPLER: SamplerSetting = (() => {
   const ratio = Number(opts['sample-ratio']);
   if (!(ratio >= 0 && ratio <= 1)) throw new Error('--sample-ratio: a number in [0, 1]');
-  return { name: PRODUCTION_SAMPLER.name, arg: String(ratio) };
+  const max = Number(opts['max-sampled-per-second']);
+  if (!(max >= 0 && max <= 1_000_000)) {
+    throw new Error('--max-sampled-per-second: a number from 0 (no limit) to 1000000');
+  }
+  return { name: PRODUCTION_SAMPLER.name, arg: String(ratio), maxPerSecond: String(max) };
 })();
 /** --traced-env: what the traced servers' environment gets on top of their configuration's. */
 const TRACED_ENV: Record<string, string> = Object.fromEntries(
@@ -128,7 +137,7 @@ const TRACED_ENV: Record<string, string> = Object.fromEntries(
     }),
 );
 /** How the labels name it: `production sampler 10 %`, or the ratio asked for; and --traced-env. */
-const TRACED = `${TRACED_SAMPLER.arg === PRODUCTION_SAMPLER.arg ? 'production sampler' : 'sampler at'} ${+(Number(TRACED_SAMPLER.arg) * 100).toFixed(2)} %${opts['traced-env'] ? `, with ${opts['traced-env']}` : ''}`;
+const TRACED = `${TRACED_SAMPLER.arg === PRODUCTION_SAMPLER.arg && TRACED_SAMPLER.maxPerSecond === PRODUCTION_SAMPLER.maxPerSecond ? 'production sampler' : 'sampler at'} ${+(Number(TRACED_SAMPLER.arg) * 100).toFixed(2)} %${Number(TRACED_SAMPLER.maxPerSecond) > 0 ? ` (at most ${TRACED_SAMPLER.maxPerSecond}/s)` : ' (no limit)'}${opts['traced-env'] ? `, with ${opts['traced-env']}` : ''}`;
 
 /**
  * Connections the servers of one run may hold together on the services runtime: Postgres allows

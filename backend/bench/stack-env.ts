@@ -11,12 +11,18 @@ import path from 'node:path';
 export interface SamplerSetting {
   name: string;
   arg: string | undefined;
+  /** TRACE_SAMPLE_MAX_PER_SECOND (ADR 0015): at most this many new traces sampled a second. */
+  maxPerSecond: string;
 }
 
 /** The production sampler (infra/k8s/base/configmap.yaml). */
-export const PRODUCTION_SAMPLER: SamplerSetting = { name: 'parentbased_traceidratio', arg: '0.1' };
-/** Every request sampled. */
-export const ALWAYS: SamplerSetting = { name: 'always_on', arg: undefined };
+export const PRODUCTION_SAMPLER: SamplerSetting = {
+  name: 'parentbased_traceidratio',
+  arg: '0.1',
+  maxPerSecond: '100',
+};
+/** Every request sampled: no limit. */
+export const ALWAYS: SamplerSetting = { name: 'always_on', arg: undefined, maxPerSecond: '0' };
 
 /** The backend package, where the servers run (tsx and the preload resolve from there). */
 export const BACKEND_DIR = path.resolve(import.meta.dirname, '..');
@@ -241,6 +247,7 @@ export function stackEnvironments(options: {
             OTEL_SERVICE_NAME: `hanger-bench-${name}`,
             OTEL_TRACES_SAMPLER: sampler.name,
             ...(sampler.arg ? { OTEL_TRACES_SAMPLER_ARG: sampler.arg } : {}),
+            TRACE_SAMPLE_MAX_PER_SECOND: sampler.maxPerSecond,
           }
         : { OTEL_SDK_DISABLED: 'true' }),
     }),

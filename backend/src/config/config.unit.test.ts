@@ -111,6 +111,20 @@ describe('configuration', () => {
     }
   });
 
+  it('reads TRACE_SAMPLE_MAX_PER_SECOND: at most 100 sampled new traces a second unless set, 0 for no limit', () => {
+    const max = (value?: string) =>
+      loadConfig({ TRACE_SAMPLE_MAX_PER_SECOND: value }).observability.tracing.maxSampledPerSecond;
+    expect(max()).toBe(100);
+    expect(max('')).toBe(100);
+    expect(max(' 0 ')).toBe(0);
+    expect(max('2.5')).toBe(2.5);
+    expect(max('1000000')).toBe(1_000_000);
+    for (const bad of ['-1', '1000001', 'Infinity', 'lots']) {
+      expect(() => max(bad)).toThrow(ConfigError);
+      expect(() => max(bad)).toThrow(/TRACE_SAMPLE_MAX_PER_SECOND/);
+    }
+  });
+
   it('reads TRUST_PROXY as off, every hop, or a list of proxies to believe', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -137,6 +137,14 @@ const envSchema = z.object({
   TRACE_SAMPLE_BLOCK: optionalString
     .pipe(z.coerce.number<string | undefined>().int().min(1).max(1024).optional())
     .transform((v) => v ?? 256),
+  /**
+   * At most how many requests a second that start a trace each process samples, on average (ADR
+   * 0015): under more traffic than this over the sampler's ratio, the ratio is lowered for it, so
+   * that what tracing costs stays bounded however busy the process; 0: no limit.
+   */
+  TRACE_SAMPLE_MAX_PER_SECOND: optionalString
+    .pipe(z.coerce.number<string | undefined>().min(0).max(1_000_000).optional())
+    .transform((v) => v ?? 100),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -184,6 +192,8 @@ export interface Config {
       context: Env['TRACE_CONTEXT'];
       /** At most this many consecutive new traces share a decision (TRACE_SAMPLE_BLOCK); 1: each alone. */
       sampleBlock: number;
+      /** At most this many new traces sampled a second (TRACE_SAMPLE_MAX_PER_SECOND); 0: no limit. */
+      maxSampledPerSecond: number;
     };
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -273,6 +283,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         serviceName: e.OTEL_SERVICE_NAME,
         context: e.TRACE_CONTEXT,
         sampleBlock: e.TRACE_SAMPLE_BLOCK,
+        maxSampledPerSecond: e.TRACE_SAMPLE_MAX_PER_SECOND,
       },
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -35,6 +35,7 @@ if (isMainThread && config?.observability.tracing.enabled) {
     protocol: config.observability.tracing.protocol,
     context: config.observability.tracing.context,
     sampleBlock: config.observability.tracing.sampleBlock,
+    maxSampledPerSecond: config.observability.tracing.maxSampledPerSecond,
     log: createLogger(config.logLevel),
   });
 }

@@ -495,10 +495,12 @@ describe('startServerSpan with the sampler from the environment', () => {
     child.setAttributes({ a: 'abcdefgh', b: 2, c: 3 });
     child.end();
     started.span.end();
-    for (const span of exporter.getFinishedSpans()) {
-      expect(span.attributes).toEqual({ a: 'abcd', b: 2 });
-      expect(span.droppedAttributesCount).toBe(1);
-    }
+    const [childSpan, requestSpan] = exporter.getFinishedSpans();
+    expect(childSpan!.attributes).toEqual({ a: 'abcd', b: 2 });
+    expect(childSpan!.droppedAttributesCount).toBe(1);
+    // The request's span holds its sampling probability first (ADR 0015), which counts too.
+    expect(requestSpan!.attributes).toEqual({ 'hanger.sampling.probability': 1, a: 'abcd' });
+    expect(requestSpan!.droppedAttributesCount).toBe(2);
   });
 
   it('leaves the span to the SDK when a test brings its own sampler', async () => {
@@ -530,6 +532,8 @@ describe('startServerSpan with the sampler from the environment', () => {
     expect(requestSpan!.kind).toBe(SpanKind.SERVER);
     expect(requestSpan!.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
     expect(requestSpan!.attributes).toEqual({
+      // Set first, when the span is made: the probability this root was sampled with (ADR 0015).
+      'hanger.sampling.probability': 1,
       'http.route': '/api/v1/items/:id',
       'url.path': '/api/v1/items/1',
       'http.response.status_code': 200,

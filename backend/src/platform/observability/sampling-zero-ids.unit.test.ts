@@ -27,12 +27,12 @@ describe('RootDecider ids when the random bytes are zeros', () => {
   });
 
   it('never hands out the all-zero span id or trace id, which W3C trace-context forbids', () => {
-    const ids = new RootDecider(0x1_0000_0000, 1);
+    const ids = new RootDecider(0x1_0000_0000);
     const span = ids.generateSpanId();
     expect(span).toMatch(/^[0-9a-f]{16}$/);
     expect(span).not.toBe('0'.repeat(16));
     fills.zeros = 1;
-    const trace = new RootDecider(0x1_0000_0000, 1).generateTraceId();
+    const trace = new RootDecider(0x1_0000_0000).generateTraceId();
     expect(trace).toMatch(/^[0-9a-f]{32}$/);
     expect(trace).not.toBe('0'.repeat(32));
   });
@@ -40,7 +40,7 @@ describe('RootDecider ids when the random bytes are zeros', () => {
   it('never decides a root with the all-zero trace id', () => {
     // Every root sampled (the bound is 2^32): its word is 0, and so are its first 24 hex digits.
     fills.zeros = 2;
-    const ids = new RootDecider(0x1_0000_0000, 1);
+    const ids = new RootDecider(0x1_0000_0000);
     expect(ids.sampleRoot()).toBe(true);
     const trace = ids.generateTraceId();
     expect(trace).toMatch(/^[0-9a-f]{32}$/);

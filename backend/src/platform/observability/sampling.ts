@@ -154,6 +154,12 @@ const hex8 = (word: number) =>
  * time, or a time limit) would hold fewer sampled requests than unsampled ones. A sampled root's
  * trace id is drawn as without blocks (a uniformly random id the ratio samples), so it is as
  * unpredictable, and the ratio rule still decides it the same anywhere downstream.
+ *
+ * With a limit (`maxPerSecond` > 0; TRACE_SAMPLE_MAX_PER_SECOND, ADR 0015), a decision's
+ * probability is lowered from the ratio's where the roots of the last window (or of the current one
+ * so far) at the ratio would exceed the limit's share of a window: a busy process samples about
+ * the limit a second instead of the ratio of its traffic. The probability comes from roots counted
+ * before the decision, and `probability` says what it was, for the span to record.
  */
 export class RootDecider implements IdGenerator {
   readonly #random = new RandomPool();
@@ -172,20 +178,47 @@ export class RootDecider implements IdGenerator {
   #nextDecided = false;
   /** The trace id of the last root `sampleRoot` decided, once handed out (`isDecidedRoot`). */
   #decided: string | undefined;
+  readonly #blockSize: number;
+  /** Roots sampled at most per BLOCK_WINDOW_MS window, on average (0: no limit). */
+  readonly #perWindow: number;
+  /** Whether roots are counted by window (for blocks, or for the limit). */
+  readonly #counted: boolean;
+  readonly #now: () => number;
+  /** The bound the open block, or the last root decided alone, was drawn against. */
+  #bound: number;
 
   /**
    * `rootBound`: EnvSampler's. `blockSize`: at most how many consecutive roots share one decision
-   * (1: each its own). `now`: a monotonic clock in milliseconds (tests pass their own).
+   * (1: each its own). `maxPerSecond`: at most how many roots to sample a second, on average (0:
+   * no limit; ADR 0015). `now`: a monotonic clock in milliseconds (tests pass their own).
    */
   constructor(
     private readonly rootBound: number,
-    private readonly blockSize = 1,
-    private readonly now: () => number = performance.now.bind(performance),
+    options: { blockSize?: number; maxPerSecond?: number; now?: () => number } = {},
   ) {
+    const { blockSize = 1, maxPerSecond = 0, now = performance.now.bind(performance) } = options;
     if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
       throw new RangeError(`blockSize must be a whole number from 1, got ${blockSize}`);
     }
+    if (!(maxPerSecond >= 0 && maxPerSecond < Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`maxPerSecond must be a finite number from 0, got ${maxPerSecond}`);
+    }
+    this.#blockSize = blockSize;
+    this.#perWindow = (maxPerSecond * BLOCK_WINDOW_MS) / 1000;
+    this.#counted = blockSize > 1 || maxPerSecond > 0;
+    this.#now = now;
+    this.#bound = rootBound;
     this.#wordLimit = rootBound > 0 ? ALL - (ALL % rootBound) : 0;
+  }
+
+  /**
+   * The probability the last sampled root was sampled with: the ratio's, or less where
+   * `maxPerSecond` lowered it (its span records it, so that counts can be scaled back up).
+   */
+  get probability(): number {
+    // To nine places: the ratio's bound is floor(ratio × (2^32 − 1)), which reads 0.0999999999767
+    // for 0.1.
+    return Math.round((this.#bound / ALL) * 1e9) / 1e9;
   }
 
   /**
@@ -193,26 +226,29 @@ export class RootDecider implements IdGenerator {
    * sampler samples (true), or not (false).
    */
   sampleRoot(): boolean {
-    let w: number;
-    if (this.blockSize > 1) {
-      const now = this.now();
-      const window = Math.floor(now / BLOCK_WINDOW_MS);
+    if (this.#counted) {
+      const window = Math.floor(this.#now() / BLOCK_WINDOW_MS);
       if (window !== this.#window) {
         this.#lastWindowRoots = window === this.#window + 1 ? this.#windowRoots : 0;
         this.#window = window;
         this.#windowRoots = 0;
       }
       this.#windowRoots++;
+    }
+    let w: number;
+    if (this.#blockSize > 1) {
       if (this.#blockLeft === 0) {
-        this.#blockLeft = Math.min(this.blockSize, Math.max(1, this.#lastWindowRoots));
-        this.#blockSampled = this.#random.word() < this.rootBound;
+        this.#blockLeft = Math.min(this.#blockSize, Math.max(1, this.#lastWindowRoots));
+        this.#bound = this.#limitedBound();
+        this.#blockSampled = this.#random.word() < this.#bound;
       }
       this.#blockLeft--;
       if (!this.#blockSampled) return false;
       w = this.#wordBelowBound();
     } else {
       w = this.#random.word();
-      if (w >= this.rootBound) return false;
+      this.#bound = this.#limitedBound();
+      if (w >= this.#bound) return false;
     }
     let abc: string, d: number;
     do {
@@ -222,6 +258,18 @@ export class RootDecider implements IdGenerator {
     this.#next = abc + hex8(d);
     this.#nextDecided = true;
     return true;
+  }
+
+  /**
+   * The ratio's bound, or with a limit a lower one where the roots of the last window (or of this
+   * one so far, if more) sampled at the ratio would exceed it: one that samples the limit's share
+   * of a window's roots. Drawn from roots counted before, never from this decision, so each root's
+   * probability (`probability`) is known when it is decided.
+   */
+  #limitedBound(): number {
+    if (this.#perWindow === 0) return this.rootBound;
+    const roots = Math.max(this.#lastWindowRoots, this.#windowRoots);
+    return Math.min(this.rootBound, Math.floor((ALL * this.#perWindow) / roots));
   }
 
   /** A uniform random word below the bound (> 0): the XOR of a sampled id, as drawn per root. */

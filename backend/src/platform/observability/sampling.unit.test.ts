@@ -127,7 +127,7 @@ describe('RootDecider with blocks of roots (TRACE_SAMPLE_BLOCK)', () => {
   /** A decider whose clock the test sets; `at(ms)` returns it. */
   function onClock(blockSize: number, rootBound = env().rootBound) {
     let now = 0;
-    const decider = new RootDecider(rootBound, blockSize, () => now);
+    const decider = new RootDecider(rootBound, { blockSize, now: () => now });
     return {
       decider,
       at: (ms: number) => {
@@ -260,7 +260,133 @@ describe('RootDecider with blocks of roots (TRACE_SAMPLE_BLOCK)', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses a block of %s', (size) => {
-    expect(() => new RootDecider(env().rootBound, size)).toThrow(RangeError);
+    expect(() => new RootDecider(env().rootBound, { blockSize: size })).toThrow(RangeError);
+  });
+});
+
+describe('RootDecider with a limit on sampled roots a second (TRACE_SAMPLE_MAX_PER_SECOND)', () => {
+  const ratio = 0.1;
+  const { sampler, rootBound } = samplerFromEnv(base, {
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(ratio),
+  });
+  const plain = new base.TraceIdRatioBasedSampler(ratio);
+
+  /**
+   * `perSecond` roots a second for `seconds` seconds, evenly spaced, through a decider limited to
+   * `max` a second: how many were sampled, the sum of 1/probability over them (each sampled root
+   * standing for that many), and their trace ids.
+   */
+  function run(options: { blockSize: number; max: number; perSecond: number; seconds: number }) {
+    let now = 0;
+    const decider = new RootDecider(rootBound, {
+      blockSize: options.blockSize,
+      maxPerSecond: options.max,
+      now: () => now,
+    });
+    const ids: string[] = [];
+    let weighted = 0;
+    const n = options.perSecond * options.seconds;
+    for (let i = 0; i < n; i++) {
+      now = (i * 1000) / options.perSecond;
+      if (!decider.sampleRoot()) continue;
+      weighted += 1 / decider.probability;
+      ids.push(decider.generateTraceId());
+    }
+    return { n, sampled: ids.length, weighted, ids };
+  }
+
+  it.each([1, 64, 256])(
+    'samples at most the limit a second under heavy traffic, each sampled root weighted back to the whole (blocks of %s)',
+    (blockSize) => {
+      // 20,000 roots a second, 10 % of which would be 2,000 a second: 100 a second instead.
+      const { n, sampled, weighted, ids } = run({
+        blockSize,
+        max: 100,
+        perSecond: 20_000,
+        seconds: 120,
+      });
+      // 12,000 expected. Blocks of up to 256 are the independent draws: ~47 sampled blocks of 256
+      // (sd ~7 blocks), so within ±40 % for the largest blocks, far tighter for decisions alone.
+      expect(sampled).toBeGreaterThan(12_000 * 0.6);
+      expect(sampled).toBeLessThan(12_000 * 1.4);
+      // The counts scale back: each sampled root stands for 1/probability roots (Horvitz-Thompson).
+      expect(weighted / n).toBeGreaterThan(0.6);
+      expect(weighted / n).toBeLessThan(1.4);
+      // Still ids any ratio sampler at the configured ratio samples, each its own.
+      expect(ids.every((id) => sampledBy(sampler, id) && sampledBy(plain, id))).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+    },
+  );
+
+  it('holds the sampled count of decisions made alone to the limit closely', () => {
+    const { sampled, weighted, n } = run({
+      blockSize: 1,
+      max: 100,
+      perSecond: 20_000,
+      seconds: 60,
+    });
+    // 6,000 expected, binomial: sd ~77.
+    expect(Math.abs(sampled - 6000)).toBeLessThan(6 * 77);
+    expect(Math.abs(weighted / n - 1)).toBeLessThan(0.08);
+  });
+
+  it('samples at the ratio where the ratio stays under the limit, and says so', () => {
+    // 500 roots a second at 10 %: 50 a second, under a limit of 100.
+    let now = 0;
+    const decider = new RootDecider(rootBound, { blockSize: 1, maxPerSecond: 100, now: () => now });
+    let sampled = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      now = i * 2;
+      if (!decider.sampleRoot()) continue;
+      sampled++;
+      expect(decider.probability).toBe(ratio);
+      decider.generateTraceId();
+    }
+    expect(Math.abs(sampled / n - ratio)).toBeLessThan(6 * Math.sqrt((ratio * (1 - ratio)) / n));
+  });
+
+  it('lowers the probability by the last window’s traffic, and records it for the sampled root', () => {
+    let now = 0;
+    const decider = new RootDecider(rootBound, { maxPerSecond: 100, now: () => now });
+    // 1,000 roots in the window 0–100 ms: 10 a window allowed, so 1 % from the next window on.
+    for (let i = 0; i < 1000; i++) {
+      now = i / 10;
+      decider.sampleRoot();
+      decider.generateTraceId();
+    }
+    now = 150;
+    const probabilities = new Set<number>();
+    for (let draws = 0; draws < 50_000; draws++) {
+      if (decider.sampleRoot()) {
+        probabilities.add(decider.probability);
+        decider.generateTraceId();
+      }
+      now = 150 + draws / 1e6; // the same window throughout: its own roots outnumber the last's
+    }
+    // This window's own count overtakes the last window's: the probability falls with it.
+    expect(Math.max(...probabilities)).toBeLessThanOrEqual(0.01);
+    expect(Math.min(...probabilities)).toBeLessThan(0.001);
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a limit of %s', (max) => {
+    expect(() => new RootDecider(rootBound, { maxPerSecond: max })).toThrow(RangeError);
+  });
+
+  it('leaves always_off sampling nothing and a limit of 0 as no limit', () => {
+    const off = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' });
+    expect(run({ blockSize: 1, max: 100, perSecond: 1000, seconds: 1 }).sampled).toBeGreaterThan(0);
+    let now = 0;
+    const none = new RootDecider(off.rootBound, { maxPerSecond: 100, now: () => now });
+    const all = new RootDecider(2 ** 32, { maxPerSecond: 0, now: () => now });
+    for (let i = 0; i < 10_000; i++) {
+      now = i / 100;
+      expect(none.sampleRoot()).toBe(false);
+      expect(all.sampleRoot()).toBe(true);
+      expect(all.probability).toBe(1);
+      all.generateTraceId();
+    }
   });
 });
 
@@ -422,8 +548,54 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       // The roots' ids are ones the ratio sampler itself samples.
       const ratio = new base.TraceIdRatioBasedSampler(0.5);
       expect(roots.every((span) => sampledBy(ratio, span.spanContext().traceId))).toBe(true);
+      // Each root says what it was sampled with; a child is its root's trace and says nothing.
+      expect(roots.every((span) => span.attributes['hanger.sampling.probability'] === 0.5)).toBe(
+        true,
+      );
+      expect(children.every((span) => !('hanger.sampling.probability' in span.attributes))).toBe(
+        true,
+      );
     } finally {
       await stopTracing();
+      process.env = saved;
+    }
+  });
+
+  it('limits the sampled roots a second given by maxSampledPerSecond, and records the lower probability', async () => {
+    const { startServerSpan, startTracing, stopTracing, ATTR_SAMPLING_PROBABILITY } =
+      await import('./tracing');
+    const saved = { ...process.env };
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
+    const realNow = performance.now.bind(performance);
+    let fake: number | undefined;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => fake ?? realNow());
+    const exporter = new base.InMemorySpanExporter();
+    try {
+      await startTracing({
+        serviceName: 'hanger-test',
+        spanProcessors: [new base.SimpleSpanProcessor(exporter)],
+        instrument: false,
+        maxSampledPerSecond: 50,
+      });
+      // 10,000 roots a second for 2 s: 5,000 a second at 0.5, limited to 50 (5 a window), so
+      // from the second window on 5 in 1,000: probability 0.005.
+      const n = 20_000;
+      for (let i = 0; i < n; i++) {
+        fake = 1e7 + i / 10;
+        startServerSpan({}, 'GET', '/probe')?.span.end();
+        fake = undefined;
+      }
+      const roots = exporter.getFinishedSpans();
+      const probabilities = roots.map((span) => span.attributes[ATTR_SAMPLING_PROBABILITY]);
+      expect(probabilities.every((p) => typeof p === 'number' && p > 0 && p <= 0.5)).toBe(true);
+      // ~100 over 2 s (the first window, before the rate is known, at 0.5 as its count grows).
+      expect(roots.length).toBeGreaterThan(50);
+      expect(roots.length).toBeLessThan(300);
+      expect(probabilities.filter((p) => p === 0.005).length).toBeGreaterThan(roots.length / 2);
+    } finally {
+      await stopTracing();
+      clock.mockRestore();
       process.env = saved;
     }
   });

@@ -93,6 +93,11 @@ export interface TracingOptions {
    * 1, each its own; config: TRACE_SAMPLE_BLOCK). Only with the environment's sampler.
    */
   sampleBlock?: number;
+  /**
+   * At most how many new traces a second this process samples, on average (`RootDecider`; default
+   * 0, no limit; config: TRACE_SAMPLE_MAX_PER_SECOND, ADR 0015). Only with the environment's sampler.
+   */
+  maxSampledPerSecond?: number;
 }
 
 /** Restores the SDK's own global error handler (stopTracing). */
@@ -246,7 +251,10 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   sampler = options.sampler ?? fromEnv.sampler;
   rootsDecidedByIds = options.sampler === undefined;
   notRecord = base.SamplingDecision.NOT_RECORD;
-  ids = new RootDecider(fromEnv.rootBound, options.sampleBlock ?? 1);
+  ids = new RootDecider(fromEnv.rootBound, {
+    blockSize: options.sampleBlock,
+    maxPerSecond: options.maxSampledPerSecond,
+  });
   const resource = resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.serviceName });
   const provider = new NodeTracerProvider({
     resource,
@@ -399,6 +407,13 @@ export function currentTraceparent(): string | undefined {
  * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
  * and a test's sampler, asked again, decides the same.
  */
+/**
+ * On the span of a request that started a trace here: the probability it was sampled with (the
+ * ratio's, or lower under TRACE_SAMPLE_MAX_PER_SECOND), so that a trace backend can count each
+ * sampled trace as 1/probability of them (ADR 0015).
+ */
+export const ATTR_SAMPLING_PROBABILITY = 'hanger.sampling.probability';
+
 export function startServerSpan(
   headers: Record<string, unknown>,
   method: string,
@@ -421,8 +436,15 @@ export function startServerSpan(
         source,
         parent,
       );
+      span.setAttribute(ATTR_SAMPLING_PROBABILITY, ids.probability);
       return { span, context: trace.setSpan(parent, span) };
     }
+    const span = tracer.startSpan(
+      `${method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { [ATTR_SAMPLING_PROBABILITY]: ids.probability } },
+      parent,
+    );
+    return { span, context: trace.setSpan(parent, span) };
   } else {
     const traceId = ids.generateTraceId();
     const { decision } = sampler.shouldSample(
