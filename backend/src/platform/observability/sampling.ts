@@ -184,8 +184,15 @@ export class RootDecider implements IdGenerator {
   /** Whether roots are counted by window (for blocks, or for the limit). */
   readonly #counted: boolean;
   readonly #now: () => number;
-  /** The bound the open block, or the last root decided alone, was drawn against. */
+  /** Roots of the last window with any, halved for each empty window since (for the limit). */
+  #recentRoots = 0;
+  /** The longest block while the limit lowers the bound: its share of a window, at least 1. */
+  readonly #maxLimitedBlock: number;
+  /** The bound the open block, or the last sampled root decided alone, was drawn against. */
   #bound: number;
+  /** `probability`, and the bound it was worked out for. */
+  #probability = 1;
+  #probabilityOf = ALL;
 
   /**
    * `rootBound`: EnvSampler's. `blockSize`: at most how many consecutive roots share one decision
@@ -205,7 +212,9 @@ export class RootDecider implements IdGenerator {
     }
     this.#blockSize = blockSize;
     this.#perWindow = (maxPerSecond * BLOCK_WINDOW_MS) / 1000;
-    this.#counted = blockSize > 1 || maxPerSecond > 0;
+    this.#maxLimitedBlock = Math.min(blockSize, Math.max(1, Math.floor(this.#perWindow)));
+    // Nothing to count when nothing is ever sampled.
+    this.#counted = rootBound > 0 && (blockSize > 1 || maxPerSecond > 0);
     this.#now = now;
     this.#bound = rootBound;
     this.#wordLimit = rootBound > 0 ? ALL - (ALL % rootBound) : 0;
@@ -216,9 +225,13 @@ export class RootDecider implements IdGenerator {
    * `maxPerSecond` lowered it (its span records it, so that counts can be scaled back up).
    */
   get probability(): number {
-    // To nine places: the ratio's bound is floor(ratio × (2^32 − 1)), which reads 0.0999999999767
-    // for 0.1.
-    return Math.round((this.#bound / ALL) * 1e9) / 1e9;
+    if (this.#probabilityOf !== this.#bound) {
+      this.#probabilityOf = this.#bound;
+      // To seven significant digits: the ratio's bound is floor(ratio × (2^32 − 1)), which reads
+      // 0.0999999999767 for 0.1.
+      this.#probability = Number((this.#bound / ALL).toPrecision(7));
+    }
+    return this.#probability;
   }
 
   /**
@@ -229,7 +242,13 @@ export class RootDecider implements IdGenerator {
     if (this.#counted) {
       const window = Math.floor(this.#now() / BLOCK_WINDOW_MS);
       if (window !== this.#window) {
-        this.#lastWindowRoots = window === this.#window + 1 ? this.#windowRoots : 0;
+        // Windows with no root in between (NaN at first, negative if the clock went back).
+        const gap = window - this.#window - 1;
+        this.#lastWindowRoots = gap === 0 ? this.#windowRoots : 0;
+        // For the limit, a gap halves the traffic remembered per empty window instead of
+        // forgetting it: after a pause, a burst would otherwise be decided at the ratio for a
+        // whole window, and on-and-off traffic sampled at several times the limit.
+        this.#recentRoots = gap >= 0 ? this.#windowRoots / 2 ** gap : 0;
         this.#window = window;
         this.#windowRoots = 0;
       }
@@ -238,17 +257,29 @@ export class RootDecider implements IdGenerator {
     let w: number;
     if (this.#blockSize > 1) {
       if (this.#blockLeft === 0) {
-        this.#blockLeft = Math.min(this.#blockSize, Math.max(1, this.#lastWindowRoots));
-        this.#bound = this.#limitedBound();
-        this.#blockSampled = this.#random.word() < this.#bound;
+        const bound = this.#limitedBound();
+        // Under the limit, blocks of at most its share of a window: the ~limit sampled roots a
+        // second come as several short runs, not one run of up to blockSize every few seconds.
+        this.#blockLeft = Math.min(
+          bound < this.rootBound ? this.#maxLimitedBlock : this.#blockSize,
+          Math.max(1, this.#lastWindowRoots),
+        );
+        this.#bound = bound;
+        this.#blockSampled = this.#random.word() < bound;
       }
       this.#blockLeft--;
       if (!this.#blockSampled) return false;
       w = this.#wordBelowBound();
     } else {
       w = this.#random.word();
-      this.#bound = this.#limitedBound();
-      if (w >= this.#bound) return false;
+      if (w >= this.rootBound) return false; // not sampled at the ratio: not at a lower bound either
+      if (this.#perWindow > 0) {
+        const bound = this.#limitedBound();
+        if (w >= bound) return false;
+        this.#bound = bound;
+        // Below a lowered bound: an id uniform among all those the ratio samples, as without one.
+        if (bound < this.rootBound) w = this.#wordBelowBound();
+      }
     }
     let abc: string, d: number;
     do {
@@ -261,15 +292,16 @@ export class RootDecider implements IdGenerator {
   }
 
   /**
-   * The ratio's bound, or with a limit a lower one where the roots of the last window (or of this
-   * one so far, if more) sampled at the ratio would exceed it: one that samples the limit's share
-   * of a window's roots. Drawn from roots counted before, never from this decision, so each root's
-   * probability (`probability`) is known when it is decided.
+   * The ratio's bound, or with a limit a lower one where the recent roots (the last window's, or
+   * this one's so far if more) sampled at the ratio would exceed the limit's share of a window:
+   * one that samples that share of them, at least 1. From roots counted before, never from this
+   * decision, so each root's probability (`probability`) is known when it is decided.
    */
   #limitedBound(): number {
     if (this.#perWindow === 0) return this.rootBound;
-    const roots = Math.max(this.#lastWindowRoots, this.#windowRoots);
-    return Math.min(this.rootBound, Math.floor((ALL * this.#perWindow) / roots));
+    const roots = Math.max(this.#recentRoots, this.#windowRoots);
+    const limited = Math.floor((ALL * this.#perWindow) / roots);
+    return limited >= this.rootBound ? this.rootBound : Math.max(1, limited);
   }
 
   /** A uniform random word below the bound (> 0): the XOR of a sampled id, as drawn per root. */

@@ -277,7 +277,14 @@ describe('RootDecider with a limit on sampled roots a second (TRACE_SAMPLE_MAX_P
    * `max` a second: how many were sampled, the sum of 1/probability over them (each sampled root
    * standing for that many), and their trace ids.
    */
-  function run(options: { blockSize: number; max: number; perSecond: number; seconds: number }) {
+  function run(options: {
+    blockSize: number;
+    max: number;
+    /** When root i arrives, in ms (default: `perSecond` evenly spaced). */
+    at?: (i: number) => number;
+    perSecond: number;
+    seconds: number;
+  }) {
     let now = 0;
     const decider = new RootDecider(rootBound, {
       blockSize: options.blockSize,
@@ -285,39 +292,122 @@ describe('RootDecider with a limit on sampled roots a second (TRACE_SAMPLE_MAX_P
       now: () => now,
     });
     const ids: string[] = [];
+    const decisions: boolean[] = [];
     let weighted = 0;
     const n = options.perSecond * options.seconds;
     for (let i = 0; i < n; i++) {
-      now = (i * 1000) / options.perSecond;
-      if (!decider.sampleRoot()) continue;
+      now = options.at ? options.at(i) : (i * 1000) / options.perSecond;
+      const yes = decider.sampleRoot();
+      decisions.push(yes);
+      if (!yes) continue;
       weighted += 1 / decider.probability;
       ids.push(decider.generateTraceId());
     }
-    return { n, sampled: ids.length, weighted, ids };
+    return { n, sampled: ids.length, weighted, ids, decisions };
   }
 
+  /** The lengths of the runs of consecutive sampled roots. */
+  const runs = (decisions: boolean[]) => {
+    const lengths: number[] = [];
+    let length = 0;
+    for (const yes of [...decisions, false]) {
+      if (yes) {
+        length++;
+      } else if (length > 0) {
+        lengths.push(length);
+        length = 0;
+      }
+    }
+    return lengths;
+  };
+
   it.each([1, 64, 256])(
-    'samples at most the limit a second under heavy traffic, each sampled root weighted back to the whole (blocks of %s)',
+    'samples about the limit a second under heavy traffic, each sampled root weighted back to the whole (blocks of %s)',
     (blockSize) => {
       // 20,000 roots a second, 10 % of which would be 2,000 a second: 100 a second instead.
-      const { n, sampled, weighted, ids } = run({
+      const { n, sampled, weighted, ids, decisions } = run({
         blockSize,
         max: 100,
         perSecond: 20_000,
         seconds: 120,
       });
-      // 12,000 expected. Blocks of up to 256 are the independent draws: ~47 sampled blocks of 256
-      // (sd ~7 blocks), so within ±40 % for the largest blocks, far tighter for decisions alone.
-      expect(sampled).toBeGreaterThan(12_000 * 0.6);
-      expect(sampled).toBeLessThan(12_000 * 1.4);
+      // 12,000 expected. Under the limit, blocks hold at most its share of a window (10), so
+      // the independent draws are ~1,200 sampled blocks of 10 (sd ~35 blocks, ~3 %): ±15 % is
+      // over 5 sd (fails ~1 run in 10^6); decisions alone are tighter still.
+      expect(sampled).toBeGreaterThan(12_000 * 0.85);
+      expect(sampled).toBeLessThan(12_000 * 1.15);
       // The counts scale back: each sampled root stands for 1/probability roots (Horvitz-Thompson).
-      expect(weighted / n).toBeGreaterThan(0.6);
-      expect(weighted / n).toBeLessThan(1.4);
-      // Still ids any ratio sampler at the configured ratio samples, each its own.
+      expect(Math.abs(weighted / n - 1)).toBeLessThan(0.15);
+      // Several short runs a second, not one long one every few seconds: a run is a block of at
+      // most 10, or two that happened to be sampled one after the other (~0.5 % of blocks).
+      const lengths = runs(decisions);
+      expect(lengths.filter((length) => length > 10).length).toBeLessThan(lengths.length * 0.05);
+      // Still ids any ratio sampler at the configured ratio samples, each its own, and any of
+      // them: their words' XOR spread evenly below the ratio's bound (mean bound/2, 6 sd).
       expect(ids.every((id) => sampledBy(sampler, id) && sampledBy(plain, id))).toBe(true);
       expect(new Set(ids).size).toBe(ids.length);
+      const mean = ids.map(wordsXor).reduce((sum, x) => sum + x, 0) / ids.length;
+      expect(Math.abs(mean - rootBound / 2)).toBeLessThan(
+        (6 * rootBound) / Math.sqrt(12 * ids.length),
+      );
     },
   );
+
+  it('keeps near the limit when traffic comes and goes, and the weighted count unbiased', () => {
+    // Bursts of 100 ms (one window each) at 25,000 roots a second, an empty window between them:
+    // five bursts a second. Forgetting the traffic at each empty window would decide each burst
+    // from nothing, at the ratio until its own count lowers the bound: ~42 sampled a burst, ~210
+    // a second. Halving it per empty window: ~17 a burst, ~85 a second.
+    const { n, sampled, weighted } = run({
+      blockSize: 256,
+      max: 100,
+      perSecond: 2500 * 5,
+      seconds: 120,
+      at: (i) => Math.floor(i / 2500) * 200 + ((i % 2500) * 100) / 2500,
+    });
+    // 120 s: ~10,200 expected, against 12,000 at the limit and ~25,000 if gaps were forgotten.
+    expect(sampled).toBeLessThan(12_000 * 1.1);
+    expect(sampled).toBeGreaterThan(12_000 * 0.6);
+    expect(Math.abs(weighted / n - 1)).toBeLessThan(0.15);
+  });
+
+  it('records for every root of a block the probability the block was drawn with', () => {
+    // always_on, blocks of 8, 2,000 a second (200 a window): a window of 1,000 roots, then one
+    // whose own count grows past it, lowering the bound for each block that opens, not within one.
+    let now = 0;
+    const decider = new RootDecider(2 ** 32, {
+      blockSize: 8,
+      maxPerSecond: 2000,
+      now: () => now,
+    });
+    for (let i = 0; i < 1000; i++) {
+      now = i / 10;
+      decider.sampleRoot();
+    }
+    now = 150; // window 1 throughout: its count grows with every root
+    const probabilities = new Set<number>();
+    let roots = 0;
+    let blocks = 0;
+    while (roots < 8000) {
+      roots++;
+      if (!decider.sampleRoot()) continue;
+      // A sampled block: this root and the 7 after it, all sampled, all with its probability.
+      const p = decider.probability;
+      for (let k = 0; k < 7; k++) {
+        roots++;
+        expect(decider.sampleRoot()).toBe(true);
+        expect(decider.probability).toBe(p);
+      }
+      // Drawn when the block opened: 200 of the roots counted then (of 1,000 at first).
+      expect(p).toBeCloseTo(200 / Math.max(1000, roots - 7), 6);
+      probabilities.add(p);
+      blocks++;
+    }
+    // ~65 sampled blocks expected (fewer than 20: ~1 run in 10^9), and from block to block the
+    // probability fell as the window's count grew.
+    expect(blocks).toBeGreaterThan(20);
+    expect(probabilities.size).toBeGreaterThan(10);
+  });
 
   it('holds the sampled count of decisions made alone to the limit closely', () => {
     const { sampled, weighted, n } = run({
@@ -376,7 +466,6 @@ describe('RootDecider with a limit on sampled roots a second (TRACE_SAMPLE_MAX_P
 
   it('leaves always_off sampling nothing and a limit of 0 as no limit', () => {
     const off = samplerFromEnv(base, { OTEL_TRACES_SAMPLER: 'always_off' });
-    expect(run({ blockSize: 1, max: 100, perSecond: 1000, seconds: 1 }).sampled).toBeGreaterThan(0);
     let now = 0;
     const none = new RootDecider(off.rootBound, { maxPerSecond: 100, now: () => now });
     const all = new RootDecider(2 ** 32, { maxPerSecond: 0, now: () => now });

@@ -394,6 +394,13 @@ export function currentTraceparent(): string | undefined {
 }
 
 /**
+ * On the span of a request that started a trace here: the probability it was sampled with (the
+ * ratio's, or lower under TRACE_SAMPLE_MAX_PER_SECOND), so that a trace backend can count each
+ * sampled trace as 1/probability of them (ADR 0015).
+ */
+export const ATTR_SAMPLING_PROBABILITY = 'hanger.sampling.probability';
+
+/**
  * The SERVER span of a request, or undefined when tracing is off or the request is not sampled.
  *
  * A request that brings a `traceparent` always gets a span (non-recording when its parent was not
@@ -407,12 +414,6 @@ export function currentTraceparent(): string | undefined {
  * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
  * and a test's sampler, asked again, decides the same.
  */
-/**
- * On the span of a request that started a trace here: the probability it was sampled with (the
- * ratio's, or lower under TRACE_SAMPLE_MAX_PER_SECOND), so that a trace backend can count each
- * sampled trace as 1/probability of them (ADR 0015).
- */
-export const ATTR_SAMPLING_PROBABILITY = 'hanger.sampling.probability';
 
 export function startServerSpan(
   headers: Record<string, unknown>,
