@@ -551,16 +551,30 @@ describe('DecidedSampler', () => {
 });
 
 describe('the environment sampler under a real provider (startTracing)', () => {
-  it('shares one decision among the roots of a block given by sampleBlock', async () => {
-    const { startServerSpan, startTracing, stopTracing } = await import('./tracing');
+  /**
+   * The environment's parentbased_traceidratio at 0.5, and performance.now (which the decider
+   * reads) on the test's clock while `clock.fake` is set: a stalled machine would otherwise change
+   * the windows. `restore` undoes both.
+   */
+  function ratioHalfOnTestClock() {
     const saved = { ...process.env };
     process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
     process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
-    // The decider reads performance.now: a clock of the test's while the roots are started (a
-    // stalled machine would otherwise change the blocks' lengths), the real one otherwise.
     const realNow = performance.now.bind(performance);
-    let fake: number | undefined;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => fake ?? realNow());
+    const clock: { fake?: number } = {};
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => clock.fake ?? realNow());
+    return {
+      clock,
+      restore: () => {
+        spy.mockRestore();
+        process.env = saved;
+      },
+    };
+  }
+
+  it('shares one decision among the roots of a block given by sampleBlock', async () => {
+    const { startServerSpan, startTracing, stopTracing } = await import('./tracing');
+    const { clock, restore } = ratioHalfOnTestClock();
     /** 3,000 roots, 0.1 ms apart: 1,000 a window. */
     const decisions = async (sampleBlock: number | undefined) => {
       await startTracing({
@@ -571,9 +585,9 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       });
       try {
         return Array.from({ length: 3000 }, (_, i) => {
-          fake = 1e7 + i / 10;
+          clock.fake = 1e7 + i / 10;
           const started = startServerSpan({}, 'GET', '/probe');
-          fake = undefined;
+          clock.fake = undefined;
           started?.span.end();
           return started !== undefined;
         });
@@ -595,16 +609,13 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       const each = await decisions(undefined);
       expect(each.filter((x, i) => i > 0 && x !== each[i - 1]).length).toBeGreaterThan(1000);
     } finally {
-      clock.mockRestore();
-      process.env = saved;
+      restore();
     }
   });
 
   it('records a decided root and its child in one trace, and drops unsampled roots', async () => {
     const { startServerSpan, startTracing, stopTracing, getTracer } = await import('./tracing');
-    const saved = { ...process.env };
-    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
-    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
+    const { restore } = ratioHalfOnTestClock(); // the real clock: nothing here is timed
     const exporter = new base.InMemorySpanExporter();
     try {
       await startTracing({
@@ -646,19 +657,14 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       );
     } finally {
       await stopTracing();
-      process.env = saved;
+      restore();
     }
   });
 
   it('limits the sampled roots a second given by maxSampledPerSecond, and records the lower probability', async () => {
     const { startServerSpan, startTracing, stopTracing, ATTR_SAMPLING_PROBABILITY } =
       await import('./tracing');
-    const saved = { ...process.env };
-    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
-    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
-    const realNow = performance.now.bind(performance);
-    let fake: number | undefined;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => fake ?? realNow());
+    const { clock, restore } = ratioHalfOnTestClock();
     const exporter = new base.InMemorySpanExporter();
     try {
       await startTracing({
@@ -671,9 +677,9 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       // from the second window on 5 in 1,000: probability 0.005.
       const n = 20_000;
       for (let i = 0; i < n; i++) {
-        fake = 1e7 + i / 10;
+        clock.fake = 1e7 + i / 10;
         startServerSpan({}, 'GET', '/probe')?.span.end();
-        fake = undefined;
+        clock.fake = undefined;
       }
       const roots = exporter.getFinishedSpans();
       const probabilities = roots.map((span) => span.attributes[ATTR_SAMPLING_PROBABILITY]);
@@ -684,8 +690,7 @@ describe('the environment sampler under a real provider (startTracing)', () => {
       expect(probabilities.filter((p) => p === 0.005).length).toBeGreaterThan(roots.length / 2);
     } finally {
       await stopTracing();
-      clock.mockRestore();
-      process.env = saved;
+      restore();
     }
   });
 });
