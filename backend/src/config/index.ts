@@ -138,9 +138,9 @@ const envSchema = z.object({
     .pipe(z.coerce.number<string | undefined>().int().min(1).max(1024).optional())
     .transform((v) => v ?? 256),
   /**
-   * At most how many requests a second that start a trace each process samples, on average (ADR
-   * 0015): under more traffic than this over the sampler's ratio, the ratio is lowered for it, so
-   * that what tracing costs stays bounded however busy the process; 0: no limit.
+   * About how many requests a second that start a trace each process samples at most, under
+   * steady traffic (ADR 0015): with more traffic than this over the sampler's ratio, the ratio is
+   * lowered for it, so that what tracing costs stops growing with the traffic; 0: no limit.
    */
   TRACE_SAMPLE_MAX_PER_SECOND: optionalString
     .pipe(z.coerce.number<string | undefined>().min(0).max(1_000_000).optional())

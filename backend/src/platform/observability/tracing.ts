@@ -414,7 +414,6 @@ export const ATTR_SAMPLING_PROBABILITY = 'hanger.sampling.probability';
  * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
  * and a test's sampler, asked again, decides the same.
  */
-
 export function startServerSpan(
   headers: Record<string, unknown>,
   method: string,
