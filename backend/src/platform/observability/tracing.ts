@@ -421,6 +421,7 @@ export function startServerSpan(
 ): { span: Span; context: Context } | undefined {
   if (!tracer || !sampler || !ids) return undefined;
   let parent = ROOT_CONTEXT;
+  let attributes: Attributes | undefined;
   if (headers.traceparent !== undefined) {
     parent = propagation.extract(ROOT_CONTEXT, headers);
   } else if (rootsDecidedByIds) {
@@ -439,12 +440,7 @@ export function startServerSpan(
       span.setAttribute(ATTR_SAMPLING_PROBABILITY, ids.probability);
       return { span, context: trace.setSpan(parent, span) };
     }
-    const span = tracer.startSpan(
-      `${method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { [ATTR_SAMPLING_PROBABILITY]: ids.probability } },
-      parent,
-    );
-    return { span, context: trace.setSpan(parent, span) };
+    attributes = { [ATTR_SAMPLING_PROBABILITY]: ids.probability };
   } else {
     const traceId = ids.generateTraceId();
     const { decision } = sampler.shouldSample(
@@ -458,7 +454,11 @@ export function startServerSpan(
     if (decision === notRecord) return undefined;
     ids.preset(traceId);
   }
-  const span = tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER }, parent);
+  const span = tracer.startSpan(
+    `${method} ${route}`,
+    { kind: SpanKind.SERVER, attributes },
+    parent,
+  );
   return { span, context: trace.setSpan(parent, span) };
 }
 
