@@ -9,6 +9,7 @@ import {
   ratioBound,
   samplerFromEnv,
 } from './sampling';
+import type { TracingOptions } from './tracing';
 
 const sampledBy = (sampler: base.Sampler, traceId: string) =>
   sampler.shouldSample(ROOT_CONTEXT, traceId, 'GET /', SpanKind.SERVER, {}, []).decision ===
@@ -556,6 +557,20 @@ describe('the environment sampler under a real provider (startTracing)', () => {
    * reads) on the test's clock while `clock.fake` is set: a stalled machine would otherwise change
    * the windows. `restore` undoes both.
    */
+  /** Starts tracing with the environment's sampler, each span going to `exporter` as it ends. */
+  async function startExporting(
+    exporter: base.InMemorySpanExporter,
+    options: Pick<TracingOptions, 'sampleBlock' | 'maxSampledPerSecond'> = {},
+  ) {
+    const { startTracing } = await import('./tracing');
+    await startTracing({
+      serviceName: 'hanger-test',
+      spanProcessors: [new base.SimpleSpanProcessor(exporter)],
+      instrument: false,
+      ...options,
+    });
+  }
+
   function ratioHalfOnTestClock() {
     const saved = { ...process.env };
     process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
@@ -573,16 +588,11 @@ describe('the environment sampler under a real provider (startTracing)', () => {
   }
 
   it('shares one decision among the roots of a block given by sampleBlock', async () => {
-    const { startServerSpan, startTracing, stopTracing } = await import('./tracing');
+    const { startServerSpan, stopTracing } = await import('./tracing');
     const { clock, restore } = ratioHalfOnTestClock();
     /** 3,000 roots, 0.1 ms apart: 1,000 a window. */
     const decisions = async (sampleBlock: number | undefined) => {
-      await startTracing({
-        serviceName: 'hanger-test',
-        spanProcessors: [new base.SimpleSpanProcessor(new base.InMemorySpanExporter())],
-        instrument: false,
-        sampleBlock,
-      });
+      await startExporting(new base.InMemorySpanExporter(), { sampleBlock });
       try {
         return Array.from({ length: 3000 }, (_, i) => {
           clock.fake = 1e7 + i / 10;
@@ -614,15 +624,11 @@ describe('the environment sampler under a real provider (startTracing)', () => {
   });
 
   it('records a decided root and its child in one trace, and drops unsampled roots', async () => {
-    const { startServerSpan, startTracing, stopTracing, getTracer } = await import('./tracing');
+    const { startServerSpan, stopTracing, getTracer } = await import('./tracing');
     const { restore } = ratioHalfOnTestClock(); // the real clock: nothing here is timed
     const exporter = new base.InMemorySpanExporter();
     try {
-      await startTracing({
-        serviceName: 'hanger-test',
-        spanProcessors: [new base.SimpleSpanProcessor(exporter)],
-        instrument: false,
-      });
+      await startExporting(exporter);
       let sampled = 0;
       for (let i = 0; i < 200; i++) {
         const started = startServerSpan({}, 'GET', '/probe');
@@ -662,17 +668,11 @@ describe('the environment sampler under a real provider (startTracing)', () => {
   });
 
   it('limits the sampled roots a second given by maxSampledPerSecond, and records the lower probability', async () => {
-    const { startServerSpan, startTracing, stopTracing, ATTR_SAMPLING_PROBABILITY } =
-      await import('./tracing');
+    const { startServerSpan, stopTracing, ATTR_SAMPLING_PROBABILITY } = await import('./tracing');
     const { clock, restore } = ratioHalfOnTestClock();
     const exporter = new base.InMemorySpanExporter();
     try {
-      await startTracing({
-        serviceName: 'hanger-test',
-        spanProcessors: [new base.SimpleSpanProcessor(exporter)],
-        instrument: false,
-        maxSampledPerSecond: 50,
-      });
+      await startExporting(exporter, { maxSampledPerSecond: 50 });
       // 10,000 roots a second for 2 s: 5,000 a second at 0.5, limited to 50 (5 a window), so
       // from the second window on 5 in 1,000: probability 0.005.
       const n = 20_000;
