@@ -125,6 +125,18 @@ describe('configuration', () => {
     }
   });
 
+  it('reads TRACE_INBOUND_CONTEXT: an inbound traceparent is linked unless set to continue', () => {
+    const inbound = (value?: string) =>
+      loadConfig({ TRACE_INBOUND_CONTEXT: value }).observability.tracing.inboundContext;
+    expect(inbound()).toBe('link');
+    expect(inbound('link')).toBe('link');
+    expect(inbound('continue')).toBe('continue');
+    for (const bad of ['', 'trust', 'Continue']) {
+      expect(() => inbound(bad)).toThrow(ConfigError);
+      expect(() => inbound(bad)).toThrow(/TRACE_INBOUND_CONTEXT/);
+    }
+  });
+
   it('reads TRUST_PROXY as off, every hop, or a list of proxies to believe', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -145,6 +145,14 @@ const envSchema = z.object({
   TRACE_SAMPLE_MAX_PER_SECOND: optionalString
     .pipe(z.coerce.number<string | undefined>().min(0).max(1_000_000).optional())
     .transform((v) => v ?? 100),
+  /**
+   * What an HTTP request's W3C `traceparent` does (ADR 0016). `link`: nothing to the decision. The
+   * request is sampled as one without it (the ratio and the limit), and a sampled request's span
+   * starts a trace of its own with a link to the caller's span, since any client can send the
+   * header. `continue`: the request continues the caller's trace, sampled as the caller says: for
+   * an API whose every caller is trusted to set it (an edge or gateway that traces, or clears it).
+   */
+  TRACE_INBOUND_CONTEXT: z.enum(['link', 'continue']).default('link'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -194,6 +202,8 @@ export interface Config {
       sampleBlock: number;
       /** At most this many new traces sampled a second (TRACE_SAMPLE_MAX_PER_SECOND); 0: no limit. */
       maxSampledPerSecond: number;
+      /** What an inbound `traceparent` does (TRACE_INBOUND_CONTEXT, ADR 0016). */
+      inboundContext: Env['TRACE_INBOUND_CONTEXT'];
     };
   };
   mail: { smtpUrl: string | undefined; from: string };
@@ -284,6 +294,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         context: e.TRACE_CONTEXT,
         sampleBlock: e.TRACE_SAMPLE_BLOCK,
         maxSampledPerSecond: e.TRACE_SAMPLE_MAX_PER_SECOND,
+        inboundContext: e.TRACE_INBOUND_CONTEXT,
       },
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -8,7 +8,7 @@ import { isProbeRoute } from '../http/probes';
 import { CLIENT_CLOSED_REQUEST, type RequestEnds } from '../http/request-ends';
 import { routeTemplate } from '../http/route';
 import type { Metrics } from './metrics';
-import { getTracer, startServerSpan } from './tracing';
+import { getTracer, startServerSpan, type InboundContext } from './tracing';
 
 const kObserved = Symbol('hanger.observed');
 
@@ -16,8 +16,9 @@ const kObserved = Symbol('hanger.observed');
  * What the request hooks keep on a request between its phases, in one field: each field a plugin
  * declares on requests costs a store on every request, in Fastify's constructor (callgrind).
  * `counted`: in the in-flight gauge (metrics on); `span` and `context`: its SERVER span and the
- * context to run in, when it has one (sampled, or continuing an inbound `traceparent`). A request
- * without a span keeps the shared COUNTED (metrics on) or nothing: it allocates nothing here.
+ * context to run in, when it has one (sampled, or continuing an inbound `traceparent`: ADR 0016).
+ * A request without a span keeps the shared COUNTED (metrics on) or nothing: it allocates nothing
+ * here.
  */
 interface Observed {
   readonly counted: boolean;
@@ -43,9 +44,9 @@ export interface ObservabilityOptions {
  */
 export const observabilityPlugin = fp<ObservabilityOptions>(
   (app, { metrics, ends, config }, done) => {
-    const traced = getTracer() !== undefined;
-    if (metrics.enabled || traced) {
-      registerRequestHooks(app, ends, metrics.enabled ? metrics : undefined, traced);
+    const inbound = getTracer() ? config.observability.tracing.inboundContext : undefined;
+    if (metrics.enabled || inbound) {
+      registerRequestHooks(app, ends, metrics.enabled ? metrics : undefined, inbound);
     }
     const access = metricsAccess(config);
     if (metrics.enabled && access.kind !== 'hidden') registerMetricsRoute(app, metrics, access);
@@ -57,15 +58,16 @@ export const observabilityPlugin = fp<ObservabilityOptions>(
 /**
  * One hook per request phase for both the metrics (in flight, duration by route template and
  * status) and the SERVER span of each sampled request, named by the route template
- * (`GET /api/v1/items/:id`) and continuing an inbound `traceparent` (see `startServerSpan`: an
- * unsampled request without one gets no span at all). Each Fastify hook has a cost of its own, so
- * the two share them.
+ * (`GET /api/v1/items/:id`), linked to or continuing an inbound `traceparent` as `inbound` says
+ * (see `startServerSpan`: an unsampled request gets no span at all). Each Fastify hook has a cost
+ * of its own, so the two share them.
  */
 function registerRequestHooks(
   app: FastifyInstance,
   ends: RequestEnds,
   metrics: Metrics | undefined,
-  traced: boolean,
+  /** What an inbound `traceparent` does, when requests are traced (ADR 0016). */
+  inbound: InboundContext | undefined,
 ) {
   // Declared, so that every request object starts with this field (Fastify copies declared
   // fields in its constructor): set only on some requests, it would give requests two shapes.
@@ -77,7 +79,9 @@ function registerRequestHooks(
       // Before the span: if starting it threw, the error reply's onResponse still counts it out.
       request[kObserved] = COUNTED;
     }
-    const observed = traced ? startRequestSpan(request, metrics !== undefined) : undefined;
+    const observed = inbound
+      ? startRequestSpan(request, metrics !== undefined, inbound)
+      : undefined;
     if (observed) {
       request[kObserved] = observed;
       context.with(observed.context!, done);
@@ -129,7 +133,7 @@ function registerRequestHooks(
   // WebSocket (101).
   ends.onUnanswered(finish);
 
-  if (!traced) return;
+  if (!inbound) return;
   // The request's context does not cross a socket callback by itself (promise-context.ts): a
   // handler called from the body's 'end' event runs in it through this wrapper. (The response's
   // 'finish' event is the other such seam, handled in onResponse above.)
@@ -148,10 +152,14 @@ function registerRequestHooks(
 }
 
 /** Starts the request's span when it is traced and sampled: what onRequest keeps, if so. */
-function startRequestSpan(request: FastifyRequest, counted: boolean): Observed | undefined {
+function startRequestSpan(
+  request: FastifyRequest,
+  counted: boolean,
+  inbound: InboundContext,
+): Observed | undefined {
   const route = routeTemplate(request);
   if (isProbeRoute(route)) return undefined;
-  const started = startServerSpan(request.headers, request.method, route);
+  const started = startServerSpan(request.headers, request.method, route, inbound);
   if (!started) return undefined;
   const { span, context: ctx } = started;
   if (span.isRecording()) {

@@ -593,6 +593,7 @@ describe('startServerSpan with the sampler from the environment', () => {
       { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'vendor=value' },
       'GET',
       '/api/v1/items/:id',
+      'continue',
     )!;
     // Sampled by its parent, though new traces would not be: its queries are sampled too.
     const query = startChildSpan(getTracer()!, continued.context, 'q', SpanKind.CLIENT, {});
@@ -632,6 +633,7 @@ describe('startServerSpan with the sampler from the environment', () => {
           { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` },
           'GET',
           '/api/v1/items/:id',
+          'continue',
         )!;
         return startChildSpan(getTracer()!, continued.context, 'q', SpanKind.CLIENT, {});
       },
@@ -661,6 +663,7 @@ describe('startServerSpan with the sampler from the environment', () => {
       { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` },
       'GET',
       '/api/v1/items/:id',
+      'continue',
     )!;
     expect(continued.span).not.toBeInstanceOf(RequestSpan);
     expect(continued.span.spanContext().traceId).toBe(TRACE_ID);
@@ -669,5 +672,99 @@ describe('startServerSpan with the sampler from the environment', () => {
 
     await start('parentbased_always_off');
     expect(startServerSpan({}, 'GET', '/api/v1/items/:id')).toBeUndefined();
+  });
+  describe('a request that brings a traceparent, linked (ADR 0016)', () => {
+    const CALLER = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'vendor=value' };
+    /** What a span links to: each link's span context, its trace state as text. */
+    const linked = (span: ReadableSpan) =>
+      span.links.map(({ context: { traceState, ...ids } }) => ({
+        ...ids,
+        traceState: traceState?.serialize(),
+      }));
+    /** The caller's span, as sent. */
+    const CALLER_SPAN = {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: 'vendor=value',
+    };
+
+    it('starts a trace of its own with a link to the caller: a RequestSpan, the bytes the SDK writes', async () => {
+      const exporter = await start('parentbased_always_on');
+      const started = startServerSpan(CALLER, 'GET', '/api/v1/items/:id', 'link')!;
+      expect(started.span).toBeInstanceOf(RequestSpan);
+      const query = startChildSpan(getTracer()!, started.context, 'q', SpanKind.CLIENT, {});
+      query.end();
+      started.span.end();
+      const [child, request] = exporter.getFinishedSpans();
+      expect(request).toBe(started.span);
+      expect(request!.spanContext().traceId).not.toBe(TRACE_ID);
+      expect(request!.spanContext().traceState).toBeUndefined();
+      expect(request!.parentSpanContext).toBeUndefined();
+      expect(linked(request!)).toEqual([CALLER_SPAN]);
+      // Its children are in its trace, not the caller's, and carry no link of their own.
+      expect(child!.spanContext().traceId).toBe(request!.spanContext().traceId);
+      expect(child!.links).toEqual([]);
+      const spans = exporter.getFinishedSpans();
+      expect(Buffer.from(encodeSpans(spans))).toEqual(
+        Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+      );
+    });
+
+    it("is sampled as a request without one: never at always_off, whatever the caller's flag", async () => {
+      const exporter = await start('parentbased_always_off');
+      expect(startServerSpan(CALLER, 'GET', '/api/v1/items/:id', 'link')).toBeUndefined();
+      // The default is to link.
+      expect(startServerSpan(CALLER, 'GET', '/api/v1/items/:id')).toBeUndefined();
+      // Continued, the caller's flag would have sampled it.
+      const continued = startServerSpan(CALLER, 'GET', '/api/v1/items/:id', 'continue')!;
+      expect(continued.span.spanContext().traceId).toBe(TRACE_ID);
+      continued.span.end();
+      expect(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).toEqual([
+        TRACE_ID,
+      ]);
+    });
+
+    it('links the span the SDK makes, under a sampler of its own, which is asked with the link', async () => {
+      const asked: unknown[] = [];
+      const own: Sampler = {
+        shouldSample: (parentContext, _traceId, _name, _kind, _attributes, links) => {
+          asked.push({ parent: trace.getSpanContext(parentContext), links });
+          return new AlwaysOnSampler().shouldSample();
+        },
+        toString: () => 'Recording',
+      };
+      const exporter = await start('parentbased_always_on', {}, own);
+      const started = startServerSpan(CALLER, 'GET', '/api/v1/items/:id', 'link')!;
+      expect(started.span).not.toBeInstanceOf(RequestSpan);
+      started.span.end();
+      const [request] = exporter.getFinishedSpans();
+      expect(request!.spanContext().traceId).not.toBe(TRACE_ID);
+      expect(request!.parentSpanContext).toBeUndefined();
+      expect(linked(request!)).toEqual([CALLER_SPAN]);
+      // Asked as a root, with the link, first by startServerSpan and again by the tracer.
+      expect(asked).toHaveLength(2);
+      for (const call of asked) {
+        expect(call).toMatchObject({ parent: undefined, links: [expect.anything()] });
+      }
+    });
+
+    it('links nothing for a traceparent that names no valid span', async () => {
+      const exporter = await start('parentbased_always_on');
+      for (const traceparent of [
+        'garbage',
+        `00-${'0'.repeat(32)}-${SPAN_ID}-01`,
+        `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+      ]) {
+        startServerSpan({ traceparent }, 'GET', '/api/v1/items/:id', 'link')!.span.end();
+      }
+      const spans = exporter.getFinishedSpans();
+      expect(spans).toHaveLength(3);
+      for (const span of spans) {
+        expect(span.links).toEqual([]);
+        expect(span.parentSpanContext).toBeUndefined();
+      }
+    });
   });
 });

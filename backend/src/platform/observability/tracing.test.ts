@@ -18,9 +18,10 @@ import {
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { createTestApp, type TestApp } from '../../../test/app';
+import { createTestApp, type TestApp, type TestAppOptions } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { createUser } from '../../../test/users';
+import type { Runtime } from '../../composition';
 import { outboxJobs } from '../outbox/outbox.table';
 import { contextCarrier, startTracing, stopTracing, traceLogText } from './tracing';
 
@@ -60,11 +61,21 @@ describe('tracing (in-memory span exporter)', () => {
       instrument: false,
       sampler,
     });
-    t = await createTestApp({
-      env: { LOG_LEVEL: 'info' },
+    t = await createTestApp(probeApp());
+  });
+
+  /**
+   * The app the tests run: its log lines at info into `logs`, a job that logs its marker, a route
+   * that enqueues it, and a route held until a test releases it.
+   */
+  function probeApp(env: Record<string, string> = {}): TestAppOptions {
+    let runtime: Runtime;
+    return {
+      env: { LOG_LEVEL: 'info', ...env },
       logStream: logs.stream,
-      setup: (runtime) => {
-        runtime.adapters.registry.define({
+      setup: (r) => {
+        runtime = r;
+        r.adapters.registry.define({
           name: 'observability.probe',
           handle: ({ marker }, ctx) => {
             ctx.log.info({ marker }, 'probe job ran');
@@ -79,15 +90,15 @@ describe('tracing (in-memory span exporter)', () => {
         });
         app.post('/api/v1/_test/probe/:marker', async (request) => {
           const { marker } = request.params as { marker: string };
-          await t.runtime.adapters.outbox.transaction((_tx, emit) =>
+          await runtime.adapters.outbox.transaction((_tx, emit) =>
             emit('observability.probe', { marker }),
           );
           request.log.info({ marker }, 'probe enqueued');
           return { data: { marker } };
         });
       },
-    });
-  });
+    };
+  }
   afterAll(async () => {
     releaseHeld?.();
     await t?.close();
@@ -101,14 +112,14 @@ describe('tracing (in-memory span exporter)', () => {
     return new URL(await t.app.listen({ port: 0, host: '127.0.0.1' }));
   }
 
-  async function probe(marker: string, headers: Record<string, string> = {}) {
-    const res = await t.app.inject({
+  async function probe(marker: string, headers: Record<string, string> = {}, on = t) {
+    const res = await on.app.inject({
       method: 'POST',
       url: `/api/v1/_test/probe/${marker}`,
       headers,
     });
     expect(res.statusCode).toBe(200);
-    await t.settle();
+    await on.settle();
     const lines = logs.lines();
     const requestLine = lines.find(
       (l) => l.msg === 'request' && l.url === `/api/v1/_test/probe/${marker}`,
@@ -255,13 +266,59 @@ describe('tracing (in-memory span exporter)', () => {
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
-  it('continues an inbound W3C traceparent into the request and its job', async () => {
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const { requestLine, jobLine } = await probe('inbound', {
-      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+  describe('a request that brings a W3C traceparent (ADR 0016)', () => {
+    const callerTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpanId = '00f067aa0ba902b7';
+    const sampledCaller = { traceparent: `00-${callerTraceId}-${callerSpanId}-01` };
+
+    it("starts a trace of its own, linked to the caller's span, which its job joins", async () => {
+      const { requestLine, jobLine } = await probe('inbound-linked', sampledCaller);
+      const traceId = requestLine?.traceId as string;
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceId).not.toBe(callerTraceId);
+      expect(jobLine?.traceId).toBe(traceId);
+      const server = exporter
+        .getFinishedSpans()
+        .find((s) => s.spanContext().traceId === traceId && s.kind === SpanKind.SERVER);
+      expect(server?.parentSpanContext).toBeUndefined();
+      expect(server?.links.map((link) => link.context)).toMatchObject([
+        { traceId: callerTraceId, spanId: callerSpanId, isRemote: true },
+      ]);
     });
-    expect(requestLine?.traceId).toBe(traceId);
-    expect(jobLine?.traceId).toBe(traceId);
+
+    it("is not sampled because the caller's was: unsampled here, it has no span", async () => {
+      sampleRoots = false;
+      try {
+        const before = exporter.getFinishedSpans().length;
+        const { requestLine } = await probe('inbound-unsampled', sampledCaller);
+        expect(requestLine).toBeDefined();
+        expect(requestLine!.traceId).toBeUndefined();
+        expect(
+          exporter
+            .getFinishedSpans()
+            .slice(before)
+            .filter((s) => s.kind === SpanKind.SERVER),
+        ).toEqual([]);
+      } finally {
+        sampleRoots = true;
+      }
+    });
+
+    it("continues the caller's trace into the request and its job with TRACE_INBOUND_CONTEXT=continue", async () => {
+      const trusted = await createTestApp(probeApp({ TRACE_INBOUND_CONTEXT: 'continue' }));
+      try {
+        const { requestLine, jobLine } = await probe('inbound-continued', sampledCaller, trusted);
+        expect(requestLine?.traceId).toBe(callerTraceId);
+        expect(jobLine?.traceId).toBe(callerTraceId);
+        const server = exporter
+          .getFinishedSpans()
+          .find((s) => s.spanContext().traceId === callerTraceId && s.kind === SpanKind.SERVER);
+        expect(server?.parentSpanContext?.spanId).toBe(callerSpanId);
+        expect(server?.links).toEqual([]);
+      } finally {
+        await trusted.close();
+      }
+    });
   });
 
   it('records the trace on the outbox row, so a relayed job still joins it', async () => {

@@ -15,8 +15,10 @@ import {
   type Span,
   type SpanContext,
   type Tracer,
+  isSpanContextValid,
   isValidSpanId,
   isValidTraceId,
+  type Link,
 } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
@@ -401,13 +403,22 @@ export function currentTraceparent(): string | undefined {
 export const ATTR_SAMPLING_PROBABILITY = 'hanger.sampling.probability';
 
 /**
+ * What a request's W3C `traceparent` (and `tracestate`) does (ADR 0016; config:
+ * TRACE_INBOUND_CONTEXT). `link`: nothing to the decision, since any client can send one; a
+ * sampled request's span links to the caller's span. `continue`: the caller's trace goes on here.
+ */
+export type InboundContext = 'link' | 'continue';
+
+/**
  * The SERVER span of a request, or undefined when tracing is off or the request is not sampled.
  *
- * A request that brings a `traceparent` always gets a span (non-recording when its parent was not
- * sampled), so the caller's decision travels on to the jobs it enqueues. A request without one
- * starts a trace, decided before anything is made: an unsampled request gets nothing at all (no
- * span, no context, no trace id in its logs; its request id still ties its lines together). Making
- * a span only to drop it cost about a seventh of a small request's throughput (docs/benchmarks.md).
+ * With `inbound` at `continue`, a request that brings a `traceparent` always gets a span
+ * (non-recording when its parent was not sampled), so the caller's decision travels on to the jobs
+ * it enqueues. Any other request starts a trace, decided before anything is made: an unsampled
+ * request gets nothing at all (no span, no context, no trace id in its logs; its request id still
+ * ties its lines together), whatever `traceparent` it brought. Making a span only to drop it cost
+ * about a seventh of a small request's throughput (docs/benchmarks.md). A sampled one that brought
+ * a valid `traceparent` (`link`) gets a link to the caller's span.
  * With the environment's sampler the decision is one random word, drawn for each request or for a
  * block of consecutive ones (`RootDecider`, sampling.ts; TRACE_SAMPLE_BLOCK); with another (tests)
  * the trace id is drawn and the sampler asked. Either way the span is then
@@ -418,14 +429,18 @@ export function startServerSpan(
   headers: Record<string, unknown>,
   method: string,
   route: string,
+  inbound: InboundContext = 'link',
 ): { span: Span; context: Context } | undefined {
   if (!tracer || !sampler || !ids) return undefined;
   let parent = ROOT_CONTEXT;
   let attributes: Attributes | undefined;
-  if (headers.traceparent !== undefined) {
+  let links: Link[] | undefined;
+  const traceparent = headers.traceparent !== undefined;
+  if (traceparent && inbound === 'continue') {
     parent = propagation.extract(ROOT_CONTEXT, headers);
   } else if (rootsDecidedByIds) {
     if (!ids.sampleRoot()) return undefined;
+    const link = traceparent ? callerLink(headers) : undefined;
     if (requestSpans) {
       // Sampled, as the provider's sampler would say again (DecidedSampler): the lighter span.
       const { Span: RequestSpanClass, source } = requestSpans;
@@ -438,10 +453,14 @@ export function startServerSpan(
         parent,
       );
       span.setAttribute(ATTR_SAMPLING_PROBABILITY, ids.probability);
+      if (link) span.addLink(link);
       return { span, context: trace.setSpan(parent, span) };
     }
     attributes = { [ATTR_SAMPLING_PROBABILITY]: ids.probability };
+    if (link) links = [link];
   } else {
+    const link = traceparent ? callerLink(headers) : undefined;
+    if (link) links = [link];
     const traceId = ids.generateTraceId();
     const { decision } = sampler.shouldSample(
       ROOT_CONTEXT,
@@ -449,17 +468,23 @@ export function startServerSpan(
       `${method} ${route}`,
       SpanKind.SERVER,
       NO_ATTRIBUTES,
-      [],
+      links ?? [],
     );
     if (decision === notRecord) return undefined;
     ids.preset(traceId);
   }
   const span = tracer.startSpan(
     `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes },
+    { kind: SpanKind.SERVER, attributes, links },
     parent,
   );
   return { span, context: trace.setSpan(parent, span) };
+}
+
+/** A link to the span a request's valid `traceparent` names (with its `tracestate`), if any. */
+function callerLink(headers: Record<string, unknown>): Link | undefined {
+  const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
+  return caller && isSpanContextValid(caller) ? { context: caller } : undefined;
 }
 
 const NO_ATTRIBUTES = Object.freeze({});
