@@ -113,6 +113,14 @@ export function sampledChildSpan(
   });
 }
 
+/** What a RequestSpan starts with (its constructor). */
+export interface SpanStart {
+  kind?: SpanKind;
+  parent?: SpanContext;
+  attributes?: Attributes;
+  links?: Link[];
+}
+
 /**
  * The SERVER span of a sampled request that starts its trace (`startServerSpan`, ADR 0013), and the
  * spans of its queries (`sampledChildSpan`): the SDK's span, for what a request's spans are, in a
@@ -125,8 +133,8 @@ export function sampledChildSpan(
  * goes through the tracer's start (context lookups, the sampler, a noop span-metrics call, links
  * and attributes sanitized, copied and merged), a constructor that reads both clocks, and a
  * processor fan-out; this does what the request's span needs in a few small functions: the
- * decision and ids are made (`RootDecider`), there is no link and no sampler result to merge, and
- * a request's span has no parent.
+ * decision and ids are made (`RootDecider`), there is no sampler result to merge, and a request's
+ * span has no parent (at most a link to the caller's span, ADR 0016).
  *
  * It behaves as the SDK's span (`SpanImpl` in @opentelemetry/sdk-trace 2.x) does, which
  * request-span.unit.test.ts checks operation by operation: the same attribute checks and limits
@@ -160,10 +168,10 @@ export class RequestSpan implements Span, ReadableSpan {
   readonly #performanceOffset: number;
 
   /**
-   * A request's SERVER span, or with `child`, a span under a sampled span of this process (a
-   * query's): its kind, its parent's context (whose trace id `traceId` must be, and whose trace
-   * state it carries) and the attributes it starts with, set before the processors hear of it, as
-   * the SDK's tracer sets them.
+   * A request's SERVER span, or with `start.parent`, a span under a sampled span of this process
+   * (a query's). `start`: its kind (SERVER unless given), its parent's context (whose trace id
+   * `traceId` must be, and whose trace state it carries), and the links and attributes it starts
+   * with, set before the processors hear of it, as the SDK's tracer sets them.
    */
   constructor(
     public name: string,
@@ -171,16 +179,16 @@ export class RequestSpan implements Span, ReadableSpan {
     spanId: string,
     source: RequestSpanSource,
     parentContext: Context,
-    child?: { kind: SpanKind; parent: SpanContext; attributes: Attributes },
+    start?: SpanStart,
   ) {
     const now = Date.now();
-    this.kind = child ? child.kind : SpanKind.SERVER;
-    this.parentSpanContext = child?.parent;
+    this.kind = start?.kind ?? SpanKind.SERVER;
+    this.parentSpanContext = start?.parent;
     this.#context = {
       traceId,
       spanId,
       traceFlags: TraceFlags.SAMPLED,
-      traceState: child?.parent.traceState,
+      traceState: start?.parent?.traceState,
     };
     this.#performanceStart = otperformance.now();
     this.#performanceOffset = now - (this.#performanceStart + otperformance.timeOrigin);
@@ -189,9 +197,11 @@ export class RequestSpan implements Span, ReadableSpan {
     this.instrumentationScope = source.scope;
     this.#processors = source.processors;
     this.#limits = source.limits;
-    // Sanitized first, as the tracer does: its warnings come before any setAttribute's, and arrays
-    // are copied.
-    if (child) this.setAttributes(sanitizeAttributes(child.attributes));
+    // Links, then the attributes, sanitized first, as the tracer does: their warnings come before
+    // any setAttribute's, and arrays are copied.
+    const links = start?.links;
+    if (links) for (let i = 0; i < links.length; i++) this.addLink(links[i]!);
+    if (start?.attributes) this.setAttributes(sanitizeAttributes(start.attributes));
     // Indexed loops here and in `end`: for-of over the processors ran an array iterator, ~90
     // instructions a step (callgrind by function, session 22).
     const processors = this.#processors;

@@ -7,6 +7,7 @@ import {
   context,
   createTraceState,
   diag,
+  propagation,
   trace,
   type Attributes,
   type HrTime,
@@ -750,20 +751,71 @@ describe('startServerSpan with the sampler from the environment', () => {
       }
     });
 
-    it('links nothing for a traceparent that names no valid span', async () => {
+    it("links to a caller that did not sample: the caller's flag decides nothing either way", async () => {
       const exporter = await start('parentbased_always_on');
-      for (const traceparent of [
-        'garbage',
-        `00-${'0'.repeat(32)}-${SPAN_ID}-01`,
-        `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
-      ]) {
-        startServerSpan({ traceparent }, 'GET', '/api/v1/items/:id', 'link')!.span.end();
+      const unsampledCaller = { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` };
+      const started = startServerSpan(unsampledCaller, 'GET', '/api/v1/items/:id', 'link')!;
+      expect(started.span).toBeInstanceOf(RequestSpan);
+      expect(started.span.isRecording()).toBe(true);
+      started.span.end();
+      const [request] = exporter.getFinishedSpans();
+      expect(request!.spanContext().traceId).not.toBe(TRACE_ID);
+      expect(linked(request!)).toEqual([
+        { ...CALLER_SPAN, traceFlags: TraceFlags.NONE, traceState: undefined },
+      ]);
+    });
+
+    it('reads no header of a request it does not sample', async () => {
+      await start('parentbased_always_off');
+      const extract = vi.spyOn(propagation, 'extract');
+      try {
+        expect(startServerSpan(CALLER, 'GET', '/api/v1/items/:id', 'link')).toBeUndefined();
+        expect(extract).not.toHaveBeenCalled();
+      } finally {
+        extract.mockRestore();
+      }
+    });
+
+    // Empty; not W3C; two joined by Node from duplicate headers; all-zero ids; a tracestate alone.
+    const NAMES_NO_SPAN: Record<string, string>[] = [
+      { traceparent: '' },
+      { traceparent: 'garbage' },
+      { traceparent: `${CALLER.traceparent}, 00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` },
+      { traceparent: `00-${'0'.repeat(32)}-${SPAN_ID}-01` },
+      { traceparent: `00-${TRACE_ID}-${'0'.repeat(16)}-01` },
+      { tracestate: 'vendor=value' },
+    ];
+
+    it('links nothing for headers that name no valid span', async () => {
+      const exporter = await start('parentbased_always_on');
+      for (const headers of NAMES_NO_SPAN) {
+        startServerSpan(headers, 'GET', '/api/v1/items/:id', 'link')!.span.end();
       }
       const spans = exporter.getFinishedSpans();
-      expect(spans).toHaveLength(3);
+      expect(spans).toHaveLength(NAMES_NO_SPAN.length);
       for (const span of spans) {
+        expect(span).toBeInstanceOf(RequestSpan);
         expect(span.links).toEqual([]);
         expect(span.parentSpanContext).toBeUndefined();
+      }
+    });
+
+    it('continues nothing for headers that name no valid span: decided as requests without one', async () => {
+      await start('parentbased_always_off');
+      for (const headers of NAMES_NO_SPAN) {
+        expect(startServerSpan(headers, 'GET', '/api/v1/items/:id', 'continue')).toBeUndefined();
+      }
+      await stopTracing();
+      const exporter = await start('parentbased_always_on');
+      for (const headers of NAMES_NO_SPAN) {
+        startServerSpan(headers, 'GET', '/api/v1/items/:id', 'continue')!.span.end();
+      }
+      // Each decided as a new trace (RootDecider, which records the probability), not by the SDK.
+      expect(exporter.getFinishedSpans()).toHaveLength(NAMES_NO_SPAN.length);
+      for (const span of exporter.getFinishedSpans()) {
+        expect(span).toBeInstanceOf(RequestSpan);
+        expect(span.parentSpanContext).toBeUndefined();
+        expect(span.attributes['hanger.sampling.probability']).toBe(1);
       }
     });
   });

@@ -242,10 +242,14 @@ describe('tracing (in-memory span exporter)', () => {
     expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'client aborted' });
   });
 
-  it("ends a WebSocket upgrade's span once its handshake is answered, with status 101", async () => {
+  it("ends a WebSocket upgrade's span once its handshake is answered, with status 101, linked to the client's traceparent", async () => {
     const user = await createUser(t);
+    const caller = { traceId: '5bf92f3577b34da6a3ce929d0e0e4737', spanId: '10f067aa0ba902b8' };
     const ws = new WebSocket(new URL('/api/v1/ws', await address()).href.replace(/^http/, 'ws'), {
-      headers: { authorization: `Bearer ${user.accessToken}` },
+      headers: {
+        authorization: `Bearer ${user.accessToken}`,
+        traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
+      },
     });
     try {
       await new Promise((resolve, reject) => {
@@ -264,6 +268,9 @@ describe('tracing (in-memory span exporter)', () => {
     expect(span?.attributes['http.response.status_code']).toBe(101);
     expect(span?.attributes['enduser.id']).toBe(user.id);
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+    // The upgrade is a request as any other (ADR 0016): its own trace, linked to the client's.
+    expect(line?.traceId).not.toBe(caller.traceId);
+    expect(span?.links.map((link) => link.context)).toMatchObject([caller]);
   });
 
   describe('a request that brings a W3C traceparent (ADR 0016)', () => {

@@ -412,18 +412,21 @@ export type InboundContext = 'link' | 'continue';
 /**
  * The SERVER span of a request, or undefined when tracing is off or the request is not sampled.
  *
- * With `inbound` at `continue`, a request that brings a `traceparent` always gets a span
- * (non-recording when its parent was not sampled), so the caller's decision travels on to the jobs
- * it enqueues. Any other request starts a trace, decided before anything is made: an unsampled
- * request gets nothing at all (no span, no context, no trace id in its logs; its request id still
- * ties its lines together), whatever `traceparent` it brought. Making a span only to drop it cost
- * about a seventh of a small request's throughput (docs/benchmarks.md). A sampled one that brought
- * a valid `traceparent` (`link`) gets a link to the caller's span.
+ * With `inbound` at `continue`, a request whose `traceparent` names a valid span continues that
+ * trace and always gets a span (non-recording when the caller did not sample), so the caller's
+ * decision travels on to the jobs it enqueues. Any other request starts a trace, decided before
+ * anything is made: an unsampled request gets nothing at all (no span, no context, no trace id in
+ * its logs; its request id still ties its lines together), whatever `traceparent` it brought.
+ * Making a span only to drop it cost about a seventh of a small request's throughput
+ * (docs/benchmarks.md). A sampled one whose `traceparent` names a valid span gets a link to it
+ * (`link`, ADR 0016).
+ *
  * With the environment's sampler the decision is one random word, drawn for each request or for a
- * block of consecutive ones (`RootDecider`, sampling.ts; TRACE_SAMPLE_BLOCK); with another (tests)
- * the trace id is drawn and the sampler asked. Either way the span is then
- * made with that trace id: the provider's sampler (`DecidedSampler`) knows the root was decided,
- * and a test's sampler, asked again, decides the same.
+ * block of consecutive ones (`RootDecider`, sampling.ts; TRACE_SAMPLE_BLOCK, and the limit of
+ * TRACE_SAMPLE_MAX_PER_SECOND), and the header is read only once the request is sampled. With
+ * another sampler (tests) the trace id is drawn and the sampler asked, with the link. Either way
+ * the span is then made with that trace id: the provider's sampler (`DecidedSampler`) knows the
+ * root was decided, and a test's sampler, asked again, decides the same.
  */
 export function startServerSpan(
   headers: Record<string, unknown>,
@@ -432,59 +435,64 @@ export function startServerSpan(
   inbound: InboundContext = 'link',
 ): { span: Span; context: Context } | undefined {
   if (!tracer || !sampler || !ids) return undefined;
-  let parent = ROOT_CONTEXT;
-  let attributes: Attributes | undefined;
-  let links: Link[] | undefined;
   const traceparent = headers.traceparent !== undefined;
-  if (traceparent && inbound === 'continue') {
-    parent = propagation.extract(ROOT_CONTEXT, headers);
-  } else if (rootsDecidedByIds) {
-    if (!ids.sampleRoot()) return undefined;
-    const link = traceparent ? callerLink(headers) : undefined;
-    if (requestSpans) {
-      // Sampled, as the provider's sampler would say again (DecidedSampler): the lighter span.
-      const { Span: RequestSpanClass, source } = requestSpans;
-      const name = `${method} ${route}`;
-      const span = new RequestSpanClass(
-        name,
-        ids.generateTraceId(),
-        ids.generateSpanId(),
-        source,
-        parent,
-      );
-      span.setAttribute(ATTR_SAMPLING_PROBABILITY, ids.probability);
-      if (link) span.addLink(link);
-      return { span, context: trace.setSpan(parent, span) };
-    }
-    attributes = { [ATTR_SAMPLING_PROBABILITY]: ids.probability };
-    if (link) links = [link];
-  } else {
-    const link = traceparent ? callerLink(headers) : undefined;
-    if (link) links = [link];
-    const traceId = ids.generateTraceId();
-    const { decision } = sampler.shouldSample(
-      ROOT_CONTEXT,
-      traceId,
-      `${method} ${route}`,
-      SpanKind.SERVER,
-      NO_ATTRIBUTES,
-      links ?? [],
-    );
-    if (decision === notRecord) return undefined;
-    ids.preset(traceId);
+  // A header that names no valid span continues nothing: such a request starts a trace, decided
+  // as any other (else the SDK's sampler would decide it, past the blocks and the limit).
+  const caller = traceparent && inbound === 'continue' ? callerContext(headers) : undefined;
+  if (caller) {
+    const span = tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER }, caller);
+    return { span, context: trace.setSpan(caller, span) };
   }
+  if (rootsDecidedByIds) {
+    if (!ids.sampleRoot()) return undefined;
+    const start = {
+      attributes: { [ATTR_SAMPLING_PROBABILITY]: ids.probability },
+      links: traceparent ? callerLinks(headers) : undefined,
+    };
+    // Sampled, as the provider's sampler would say again (DecidedSampler): the lighter span.
+    const span = requestSpans
+      ? new requestSpans.Span(
+          `${method} ${route}`,
+          ids.generateTraceId(),
+          ids.generateSpanId(),
+          requestSpans.source,
+          ROOT_CONTEXT,
+          start,
+        )
+      : tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER, ...start }, ROOT_CONTEXT);
+    return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
+  }
+  const links = traceparent ? callerLinks(headers) : undefined;
+  const traceId = ids.generateTraceId();
+  const { decision } = sampler.shouldSample(
+    ROOT_CONTEXT,
+    traceId,
+    `${method} ${route}`,
+    SpanKind.SERVER,
+    NO_ATTRIBUTES,
+    links ?? [],
+  );
+  if (decision === notRecord) return undefined;
+  ids.preset(traceId);
   const span = tracer.startSpan(
     `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes, links },
-    parent,
+    { kind: SpanKind.SERVER, links },
+    ROOT_CONTEXT,
   );
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
 }
 
-/** A link to the span a request's valid `traceparent` names (with its `tracestate`), if any. */
-function callerLink(headers: Record<string, unknown>): Link | undefined {
-  const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
-  return caller && isSpanContextValid(caller) ? { context: caller } : undefined;
+/** The context of the span a request's `traceparent` (and `tracestate`) names, if valid. */
+function callerContext(headers: Record<string, unknown>): Context | undefined {
+  const extracted = propagation.extract(ROOT_CONTEXT, headers);
+  const caller = trace.getSpanContext(extracted);
+  return caller && isSpanContextValid(caller) ? extracted : undefined;
+}
+
+/** A link to the span a request's `traceparent` names, if valid (ADR 0016). */
+function callerLinks(headers: Record<string, unknown>): Link[] | undefined {
+  const caller = callerContext(headers);
+  return caller && [{ context: trace.getSpanContext(caller)! }];
 }
 
 const NO_ATTRIBUTES = Object.freeze({});
