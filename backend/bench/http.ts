@@ -23,10 +23,12 @@
  * reported: the machines are shared and noisy. The application with metrics and tracing off and
  * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
  * can stay slow or fast for its whole life, and one process per side let that decide a whole
- * comparison (rounds a multiple of forks use each fork equally). Every server and route measured
- * is first loaded until it has served at least --warmup-requests requests, for the JIT to compile
- * what the requests take: V8 optimizes a function after it has run enough, not after some time,
- * so a count warms a slow machine's servers as far as a fast one's. Load: wrk from Debian
+ * comparison (rounds a multiple of forks use each fork equally); --batch N keeps N forks alive at
+ * a time and runs the rounds batch by batch, for more pairs of processes than fit at once (session
+ * 27: processes' own speeds differ by more than a pair's rounds average away). Every server and
+ * route measured is first loaded until it has served at least --warmup-requests requests, for the
+ * JIT to compile what the requests take: V8 optimizes a function after it has run enough, not
+ * after some time, so a count warms a slow machine's servers as far as a fast one's. Load: wrk from Debian
  * (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5 --duration 5
  * --connections 50 --forks 3 --warmup-requests 100000, --only b,b3 (the comparisons to run, by
  * name; default all), and --runtime services to boot the servers on Postgres + Redis as
@@ -90,6 +92,12 @@ const { values: opts } = parseArgs({
      * and B of b and b3, and the stack of the others); round i runs against fork i mod forks.
      */
     forks: { type: 'string', default: '3' },
+    /**
+     * Forks alive at a time (default all): the rounds run batch by batch, each batch's servers
+     * started and warmed before its rounds and stopped after them, so that more pairs of
+     * processes fit than Postgres's connections and the machine's memory would hold at once.
+     */
+    batch: { type: 'string' },
     /**
      * Requests each server and route serves at least before the rounds (JIT, connection pools).
      * (Until session 13 the warm-up was `--warmup`, in seconds.)
@@ -361,12 +369,17 @@ async function main() {
   // The application servers each kind of comparison needs, started only when a selected one
   // loads them: metrics and tracing on (observed) and off (stack), as forks; every request
   // sampled; an AsyncLocalStorage entered; the context on promise hooks, as forks.
+  const batch = opts.batch === undefined ? forks : Number(opts.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > forks) {
+    throw new Error('--batch: a whole number of forks alive at a time, from 1 to --forks');
+  }
+  // Alive at a time: a batch of forks of each kind, and the single servers.
   const servers = {
-    observed: wanted('b', 'b3', 'b4', 'b5') ? forks : 0,
-    stack: wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2') ? forks : 0,
+    observed: wanted('b', 'b3', 'b4', 'b5') ? batch : 0,
+    stack: wanted('a1', 'a2', 'b', 'b3', 'c2', 'c3', 'b2') ? batch : 0,
     always: wanted('b2') ? 1 : 0,
     als: wanted('c2', 'c3') ? 1 : 0,
-    hooked: wanted('b4', 'b5') ? forks : 0,
+    hooked: wanted('b4', 'b5') ? batch : 0,
   };
   const services = opts.runtime === 'services';
   const pool = services ? databasePool(Object.values(servers).reduce((sum, n) => sum + n, 0)) : 0;
@@ -374,8 +387,8 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
-  /** Server process by origin, to read its CPU time around each run. */
-  const pids = new Map<string, number>();
+  /** Server process by origin, to read its CPU time around each run and to stop it. */
+  const processes = new Map<string, ChildProcess>();
   /** Requests each URL has served, warm-up included (to check the sampled fraction). */
   const served = new Map<string, number>();
   const countServed = (url: string, requests: number) =>
@@ -383,7 +396,7 @@ async function main() {
   /** One run, with the CPU the server spent on it: on a shared machine whose cores are throttled
    * from outside, CPU per request moves far less than requests per second. */
   async function measure(url: string): Promise<Sample> {
-    const pid = pids.get(new URL(url).origin)!;
+    const pid = processes.get(new URL(url).origin)!.pid!;
     const before = processCpu(pid);
     const mainBefore = threadTimes(pid, pid);
     const threadsBefore = threadsCpu(pid);
@@ -425,51 +438,60 @@ async function main() {
     children.push(child);
     await untilListening(child, mode);
     const origin = `http://127.0.0.1:${port}`;
-    pids.set(origin, child.pid!);
+    processes.set(origin, child);
     return origin;
   }
 
   try {
     const bare = await start('bare', process.env);
     // Forks, as JMH runs a benchmark in several JVMs: one server process can stay slow or fast
-    // for its whole life (docs/benchmarks.md, sessions 9 and 10), and with one process per side
-    // that state decided a whole comparison. Each side alternates between its forks, round by
-    // round, so one process's state weighs 1/forks of the rounds.
+    // for its whole life (docs/benchmarks.md, sessions 9, 10 and 27), and with one process per
+    // side that state decided a whole comparison. Each side alternates between its forks, round
+    // by round, so one process's state weighs 1/forks of the rounds. Fork f's servers, by kind;
+    // started batch by batch (--batch), below.
     const stacks: string[] = [];
     const observeds: string[] = [];
-    for (let f = 0; f < servers.observed; f++) {
+    const hookeds: string[] = [];
+    const starters = {
       // Continuation data named, not left to `auto`: an addon that failed to build fails the
       // bench instead of measuring the fallback.
-      observeds.push(
-        await start('stack', {
+      observed: async (f: number) => {
+        observeds[f] = await start('stack', {
           ...(await stackEnv(`observed${f}`, TRACED_SAMPLER)),
           TRACE_CONTEXT: 'continuation-data',
           ...TRACED_ENV,
-        }),
-      );
+        });
+      },
+      stack: async (f: number) => {
+        stacks[f] = await start('stack', await stackEnv(`stack${f}`));
+      },
+      hooked: async (f: number) => {
+        hookeds[f] = await start('stack', {
+          ...(await stackEnv(`hooked${f}`, TRACED_SAMPLER)),
+          TRACE_CONTEXT: 'promise-hooks',
+          ...TRACED_ENV,
+        });
+      },
+    };
+    const kinds = (['observed', 'stack', 'hooked'] as const).filter((kind) => servers[kind] > 0);
+    /** Starts fork f's servers, their order reversed every other fork: neither side always first. */
+    async function startFork(f: number) {
+      for (const kind of f % 2 === 0 ? kinds : [...kinds].reverse()) await starters[kind](f);
     }
-    for (let f = 0; f < servers.stack; f++) {
-      stacks.push(await start('stack', await stackEnv(`stack${f}`)));
+    function stopFork(f: number) {
+      for (const origin of [observeds[f], stacks[f], hookeds[f]]) {
+        if (origin) processes.get(origin)!.kill('SIGKILL');
+      }
     }
     const always = servers.always ? await start('stack', await stackEnv('always', ALWAYS)) : '';
     const fastifyFloor = wanted('c1') ? await start('fastify-headers', process.env) : '';
     const alsFloor = servers.als
       ? await start('stack', { ...(await stackEnv('als')), BENCH_ASYNC_LOCAL_STORAGE: 'true' })
       : '';
-    const hookeds: string[] = [];
-    for (let f = 0; f < servers.hooked; f++) {
-      hookeds.push(
-        await start('stack', {
-          ...(await stackEnv(`hooked${f}`, TRACED_SAMPLER)),
-          TRACE_CONTEXT: 'promise-hooks',
-          ...TRACED_ENV,
-        }),
-      );
-    }
     /** The URL to load in round i: one server, or each side's forks in turn. */
     const one = (url: string) => () => url;
     const forked = (origins: string[], route: string) => (round: number) =>
-      `${origins[round % origins.length]}${route}`;
+      `${origins[round % forks]}${route}`;
     const comparisons = [
       {
         name: 'a1',
@@ -548,44 +570,62 @@ async function main() {
     }
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
     // Warm-up: every server and route the selected comparisons load serves at least `warmup`
-    // requests (in 2 s runs) before any is measured, for the JIT to compile the code the requests
+    // requests (in 2 s runs) before its batch's rounds, for the JIT to compile the code the requests
     // take. Code that runs on one request in ten (a sampled request's) is optimized after ten
     // times as many requests, and until then a traced server pays for it: callgrind counted
     // tracing and metrics at 10 % as 11.9 % of a database request's instructions after 10,000
     // requests, 6.7–7.1 % after 40,000 and 5.4 % after 80,000 (docs/benchmarks.md, session 13).
     // Connection pools fill in the same time.
-    const loaded = new Set(
-      selected.flatMap((c) =>
-        Array.from({ length: forks }, (_, round) => [c.a(round), c.b(round)]).flat(),
-      ),
-    );
-    for (const url of loaded) {
-      for (let done = 0; done < warmup;) {
-        const { requests } = await load(url, 2, connections);
-        if (!(requests > 0)) throw new Error(`warm-up: ${url} served no requests`);
-        countServed(url, requests);
-        done += requests;
+    const warmed = new Set<string>();
+    async function warmUp(forkIds: number[]) {
+      // Round f (< forks) runs on fork f: the batch's URLs, and the single servers'.
+      const urls = selected.flatMap((c) => forkIds.flatMap((f) => [c.a(f), c.b(f)]));
+      for (const url of new Set(urls)) {
+        if (warmed.has(url)) continue; // a single server, warmed with the first batch
+        warmed.add(url);
+        for (let done = 0; done < warmup;) {
+          const { requests } = await load(url, 2, connections);
+          if (!(requests > 0)) throw new Error(`warm-up: ${url} served no requests`);
+          countServed(url, requests);
+          done += requests;
+        }
       }
+    }
+    /** Each selected comparison's samples, by round. */
+    const samples = new Map(
+      selected.map((c) => [c.name, { a: [] as Sample[], b: [] as Sample[] }]),
+    );
+    for (let first = 0; first < forks; first += batch) {
+      const batchForks = Array.from(
+        { length: Math.min(batch, forks - first) },
+        (_, k) => first + k,
+      );
+      for (const f of batchForks) await startFork(f);
+      await warmUp(batchForks);
+      for (const c of selected) {
+        const { a, b } = samples.get(c.name)!;
+        for (let i = 0; i < rounds; i++) {
+          if (!batchForks.includes(i % forks)) continue;
+          // A first in even rounds, B first in odd ones: a machine that speeds up or slows down
+          // during a round favours neither side.
+          if (i % 2 === 0) {
+            a[i] = await measure(c.a(i));
+            b[i] = await measure(c.b(i));
+          } else {
+            b[i] = await measure(c.b(i));
+            a[i] = await measure(c.a(i));
+          }
+          process.stderr.write(
+            `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms ${a[i]!.cpuUs!.toFixed(1)} µs CPU | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms ${b[i]!.cpuUs!.toFixed(1)} µs CPU\n`,
+          );
+        }
+      }
+      if (batch < forks) for (const f of batchForks) stopFork(f);
     }
     const rows: string[] = [];
     const threadRows: string[] = [];
     for (const c of selected) {
-      const a: Sample[] = [];
-      const b: Sample[] = [];
-      for (let i = 0; i < rounds; i++) {
-        // A first in even rounds, B first in odd ones: a machine that speeds up or slows down
-        // during a round favours neither side.
-        if (i % 2 === 0) {
-          a.push(await measure(c.a(i)));
-          b.push(await measure(c.b(i)));
-        } else {
-          b.push(await measure(c.b(i)));
-          a.push(await measure(c.a(i)));
-        }
-        process.stderr.write(
-          `${c.name} round ${i + 1}: A ${a[i]!.rps.toFixed(0)} req/s p99 ${a[i]!.p99Ms.toFixed(2)} ms ${a[i]!.cpuUs!.toFixed(1)} µs CPU | B ${b[i]!.rps.toFixed(0)} req/s p99 ${b[i]!.p99Ms.toFixed(2)} ms ${b[i]!.cpuUs!.toFixed(1)} µs CPU\n`,
-        );
-      }
+      const { a, b } = samples.get(c.name)!;
       const aRps = median(a.map((s) => s.rps));
       const bRps = median(b.map((s) => s.rps));
       const ratio = (bRps / aRps) * 100;
@@ -641,7 +681,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${services ? `, a database pool of ${pool} each` : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
