@@ -20,24 +20,24 @@
  *       hooks (the fallback, ADR 0007).
  *
  * Each pair is measured alternately (A, B, A, B, …) ROUNDS times in one run, and medians are
- * reported: the machines are shared and noisy. The application with metrics and tracing off and
- * on runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process
- * can stay slow or fast for its whole life, and one process per side let that decide a whole
- * comparison (rounds a multiple of forks use each fork equally); --batch N keeps N forks alive at
- * a time and runs the rounds batch by batch, for more pairs of processes than fit at once (session
- * 27: processes' own speeds differ by more than a pair's rounds average away). Every server and
- * route measured is first loaded until it has served at least --warmup-requests requests, for the
- * JIT to compile what the requests take: V8 optimizes a function after it has run enough, not
- * after some time, so a count warms a slow machine's servers as far as a fast one's. Load: wrk from Debian
+ * reported: the machines are shared and noisy. The application with metrics and tracing off and on
+ * runs as FORKS processes each (default 3), one per round in turn, as JMH forks JVMs: a process can
+ * stay slow or fast for its whole life, and one process per side let that decide a whole comparison
+ * (rounds a multiple of forks use each fork equally); --batch N keeps N forks alive at a time and
+ * runs the rounds batch by batch, for more pairs of processes than fit at once (session 27:
+ * processes' own speeds differ by more than a pair's rounds average away). Every server and route
+ * measured is first loaded until it has served at least --warmup-requests requests, for the JIT to
+ * compile what the requests take: V8 optimizes a function after it has run enough, not after some
+ * time, so a count warms a slow machine's servers as far as a fast one's. Load: wrk from Debian
  * (`apt-get install -y wrk`), else autocannon through npx. Options: --rounds 5 --duration 5
- * --connections 50 --forks 3 --warmup-requests 100000, --only b,b3 (the comparisons to run, by
- * name; default all), and --runtime services to boot the servers on Postgres + Redis as
- * production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the embedded
- * runtime; there, --pool N sets each server's database pool (default 10, or smaller when the
- * servers together would hold more than 80 of Postgres's 100 connections, so that more forks fit);
- * --sample-ratio R runs the traced servers at another ratio than production's 0.1 (the cost of
- * another ratio: docs/benchmarks.md, session 23; 0 samples nothing); --traced-env K=V,K=V adds
- * variables to the traced servers' environment, to take one part of B away at a time (e.g.
+ * --connections 50 --forks 3 --batch (all forks) --warmup-requests 100000, --only b,b3 (the
+ * comparisons to run, by name; default all), and --runtime services to boot the servers on Postgres
+ * + Redis as production does (BENCH_PG_URL, BENCH_REDIS_URL; default the local ones) instead of the
+ * embedded runtime; there, --pool N sets each server's database pool (default 10, or smaller when
+ * the servers alive at a time would hold more than 80 of Postgres's 100 connections, so that more
+ * forks fit); --sample-ratio R runs the traced servers at another ratio than production's 0.1 (the
+ * cost of another ratio: docs/benchmarks.md, session 23; 0 samples nothing); --traced-env K=V,K=V
+ * adds variables to the traced servers' environment, to take one part of B away at a time (e.g.
  * OTEL_SDK_DISABLED=true leaves metrics alone; docs/benchmarks.md, session 24).
  *
  * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
@@ -172,7 +172,9 @@ function databasePool(appServers: number): number {
   }
   const pool = Math.min(DEFAULT_POOL, Math.floor(POSTGRES_CONNECTIONS / Math.max(1, appServers)));
   if (pool < 1) {
-    throw new Error(`${appServers} servers leave no database connection each: fewer --forks`);
+    throw new Error(
+      `${appServers} servers leave no database connection each: fewer --forks, or a smaller --batch`,
+    );
   }
   return pool;
 }
@@ -424,8 +426,13 @@ async function main() {
   });
   const stackEnv = (name: string, sampler?: SamplerSetting) => environments.env(name, sampler);
 
+  /** Ports the servers of this run have had: servers are known by URL, and a batch's servers,
+   * once stopped, free theirs (--batch). */
+  const usedPorts = new Set<number>();
   async function start(mode: string, env: NodeJS.ProcessEnv): Promise<string> {
-    const port = await freePort();
+    let port = await freePort();
+    while (usedPorts.has(port)) port = await freePort();
+    usedPorts.add(port);
     // Logs (stdout) go straight to /dev/null: through a pipe, this process would spend a core's
     // share reading them. The server says it is up on an IPC message.
     const devNull = fs.openSync('/dev/null', 'w');
@@ -474,14 +481,21 @@ async function main() {
       },
     };
     const kinds = (['observed', 'stack', 'hooked'] as const).filter((kind) => servers[kind] > 0);
-    /** Starts fork f's servers, their order reversed every other fork: neither side always first. */
+    /** Starts fork f's servers, in the reverse order every other fork: no side always first. */
     async function startFork(f: number) {
       for (const kind of f % 2 === 0 ? kinds : [...kinds].reverse()) await starters[kind](f);
     }
-    function stopFork(f: number) {
-      for (const origin of [observeds[f], stacks[f], hookeds[f]]) {
-        if (origin) processes.get(origin)!.kill('SIGKILL');
-      }
+    /** Stops fork f's servers, and waits until they are gone (and their database connections). */
+    async function stopFork(f: number) {
+      const stopping = [observeds[f], stacks[f], hookeds[f]].flatMap((origin) => {
+        const child = origin ? processes.get(origin) : undefined;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return [];
+        return new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        });
+      });
+      await Promise.all(stopping);
     }
     const always = servers.always ? await start('stack', await stackEnv('always', ALWAYS)) : '';
     const fastifyFloor = wanted('c1') ? await start('fastify-headers', process.env) : '';
@@ -570,8 +584,8 @@ async function main() {
     }
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
     // Warm-up: every server and route the selected comparisons load serves at least `warmup`
-    // requests (in 2 s runs) before its batch's rounds, for the JIT to compile the code the requests
-    // take. Code that runs on one request in ten (a sampled request's) is optimized after ten
+    // requests (in 2 s runs) before its batch's rounds, for the JIT to compile the code the
+    // requests take. Code that runs on one request in ten (a sampled request's) is optimized after ten
     // times as many requests, and until then a traced server pays for it: callgrind counted
     // tracing and metrics at 10 % as 11.9 % of a database request's instructions after 10,000
     // requests, 6.7–7.1 % after 40,000 and 5.4 % after 80,000 (docs/benchmarks.md, session 13).
@@ -596,10 +610,11 @@ async function main() {
       selected.map((c) => [c.name, { a: [] as Sample[], b: [] as Sample[] }]),
     );
     for (let first = 0; first < forks; first += batch) {
+      // Forks from `rounds` on run no round (fewer rounds than forks): not started.
       const batchForks = Array.from(
         { length: Math.min(batch, forks - first) },
         (_, k) => first + k,
-      );
+      ).filter((f) => f < rounds);
       for (const f of batchForks) await startFork(f);
       await warmUp(batchForks);
       for (const c of selected) {
@@ -620,7 +635,7 @@ async function main() {
           );
         }
       }
-      if (batch < forks) for (const f of batchForks) stopFork(f);
+      if (batch < forks) for (const f of batchForks) await stopFork(f);
     }
     const rows: string[] = [];
     const threadRows: string[] = [];
@@ -662,9 +677,9 @@ async function main() {
     }
     // What B sampled: its SERVER spans the sink received over the requests it served: the ratio,
     // or less where the limit a second binds (ADR 0015; at the bench's pace, production's 100 a
-    // second is ~1 % of a saturated server's requests). The spans of a batch not yet sent when the
-    // run ends are missing (at most 511 per server), and the draws are blocks of requests (ADR
-    // 0014), so the figure is good to about a point.
+    // second is ~1 % of a saturated server's requests). The spans not yet exported when a server
+    // is stopped (its batch of forks done, or the run) are missing (at most 511 per server), and
+    // the draws are blocks of requests (ADR 0014), so the figure is good to about a point.
     const sampledByB = [
       ['b', BENCH_ROUTE],
       ['b3', BENCH_DB_ROUTE],
@@ -691,7 +706,7 @@ async function main() {
           : []),
         '',
         "B/A: throughput of B over A (medians). Paired B/A: the median of each round's B over its A;",
-        `its 95 % interval is a bootstrap over the ${forks} pairs of server processes and their rounds`,
+        `its 95 % interval is a bootstrap over the ${Math.min(forks, rounds)} pairs of server processes and their rounds`,
         '(bench/stats.ts): a target met only inside it is not met reliably on this machine (with',
         'few pairs, the interval is rough: --forks 6 and more). † One side ran on a single',
         "process in every round: the interval cannot show that process's luck.",
