@@ -585,8 +585,8 @@ async function main() {
     const selected = comparisons.filter((c) => !only || only.includes(c.name));
     // Warm-up: every server and route the selected comparisons load serves at least `warmup`
     // requests (in 2 s runs) before its batch's rounds, for the JIT to compile the code the
-    // requests take. Code that runs on one request in ten (a sampled request's) is optimized after ten
-    // times as many requests, and until then a traced server pays for it: callgrind counted
+    // requests take. Code that runs on one request in ten (a sampled request's) is optimized after
+    // ten times as many requests, and until then a traced server pays for it: callgrind counted
     // tracing and metrics at 10 % as 11.9 % of a database request's instructions after 10,000
     // requests, 6.7–7.1 % after 40,000 and 5.4 % after 80,000 (docs/benchmarks.md, session 13).
     // Connection pools fill in the same time.
