@@ -120,8 +120,34 @@ const { values: opts } = parseArgs({
     'max-sampled-per-second': { type: 'string', default: PRODUCTION_SAMPLER.maxPerSecond },
     /** Variables added to the traced servers' environment (K=V,K=V), named in the labels. */
     'traced-env': { type: 'string', default: '' },
+    /**
+     * Servers on the machine's last CPU, the load generator and this process on the others
+     * (taskset): the load cannot take a server's CPU or wait behind it, and a server's other
+     * threads (V8's helpers, the span export worker) share its main thread's CPU, as on a host
+     * whose cores are all busy.
+     */
+    pin: { type: 'boolean', default: false },
+    /**
+     * Each round loads A and B at the same time, each with its own load generator, both servers on
+     * one CPU (implies --pin): the CPU per request of each, over all its threads, is then read
+     * under the same conditions, second for second. The reading is the paired A/B CPU; B/A
+     * throughput depends on how the scheduler shares the CPU between the two.
+     */
+    together: { type: 'boolean', default: false },
   },
 });
+
+/**
+ * --pin: the CPUs for the servers and for the load (and this process), as taskset's lists;
+ * undefined without --pin.
+ */
+const PINNED = (() => {
+  if (!opts.pin && !opts.together) return undefined;
+  const cpus = os.availableParallelism();
+  if (cpus < 2) throw new Error('--pin: needs two CPUs or more');
+  if (spawnSync('taskset', ['-V']).status !== 0) throw new Error('--pin: taskset not found');
+  return { server: String(cpus - 1), load: cpus === 2 ? '0' : `0-${cpus - 2}` };
+})();
 
 /** The traced servers' sampler: production's, at --sample-ratio. */
 const TRACED_SAMPLER: SamplerSetting = (() => {
@@ -387,6 +413,13 @@ async function main() {
   const pool = services ? databasePool(Object.values(servers).reduce((sum, n) => sum + n, 0)) : 0;
   if (!services && opts.pool) throw new Error('--pool: only on the services runtime');
 
+  if (PINNED) {
+    // This process, its threads and what it starts from now on (wrk): the load's CPUs.
+    const pinned = spawnSync('taskset', ['-a', '-p', '-c', PINNED.load, String(process.pid)], {
+      encoding: 'utf8',
+    });
+    if (pinned.status !== 0) throw new Error(`--pin: taskset failed: ${pinned.stderr}`);
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hanger-bench-'));
   const children: ChildProcess[] = [];
   /** Server process by origin, to read its CPU time around each run and to stop it. */
@@ -395,26 +428,55 @@ async function main() {
   const served = new Map<string, number>();
   const countServed = (url: string, requests: number) =>
     served.set(url, (served.get(url) ?? 0) + requests);
+  /** A server's CPU so far, read before a run (`meter`) and compared after it (`metered`). */
+  function meter(url: string) {
+    const pid = processes.get(new URL(url).origin)!.pid!;
+    return {
+      url,
+      pid,
+      cpu: processCpu(pid),
+      main: threadTimes(pid, pid),
+      threads: threadsCpu(pid),
+    };
+  }
+  function metered(before: ReturnType<typeof meter>, sample: Sample): Sample {
+    const { url, pid } = before;
+    const main = threadTimes(pid, pid);
+    const threads = threadsCpu(pid);
+    const perRequest = (s: number) => (s * 1e6) / sample.requests;
+    sample.cpuUs = perRequest(processCpu(pid) - before.cpu);
+    if (before.main && main) {
+      sample.mainCpuUs = perRequest(main.run - before.main.run);
+      sample.mainWaitUs = perRequest(main.wait - before.main.wait);
+      sample.otherCpuUs = perRequest(otherThreadsCpu(pid, before.threads, threads));
+      // --together: the scheduler's nanoseconds, all threads, instead of stat's clock ticks (a
+      // server on half a CPU has half the ticks a run, and a tick is 1 % of 1 s).
+      if (opts.together) sample.cpuUs = sample.mainCpuUs + sample.otherCpuUs;
+    }
+    countServed(url, sample.requests);
+    return sample;
+  }
   /** One run, with the CPU the server spent on it: on a shared machine whose cores are throttled
    * from outside, CPU per request moves far less than requests per second. */
   async function measure(url: string): Promise<Sample> {
-    const pid = processes.get(new URL(url).origin)!.pid!;
-    const before = processCpu(pid);
-    const mainBefore = threadTimes(pid, pid);
-    const threadsBefore = threadsCpu(pid);
-    const sample = await load(url, seconds, connections);
-    const mainAfter = threadTimes(pid, pid);
-    const threadsAfter = threadsCpu(pid);
-    const perRequest = (s: number) => (s * 1e6) / sample.requests;
-    sample.cpuUs = perRequest(processCpu(pid) - before);
-    if (mainBefore && mainAfter) {
-      sample.mainCpuUs = perRequest(mainAfter.run - mainBefore.run);
-      sample.mainWaitUs = perRequest(mainAfter.wait - mainBefore.wait);
-      sample.otherCpuUs = perRequest(otherThreadsCpu(pid, threadsBefore, threadsAfter));
-    }
-    countServed(url, sample.requests);
+    const before = meter(url);
+    const sample = metered(before, await load(url, seconds, connections));
     sink.countPending(); // between runs, and the bodies need not be kept
     return sample;
+  }
+  /**
+   * --together: one run of A and B at once, each under its own load, on the one CPU they share
+   * (--pin): whatever slows that CPU slows both alike, in the same second.
+   */
+  async function measureTogether(aUrl: string, bUrl: string): Promise<[Sample, Sample]> {
+    const before = [meter(aUrl), meter(bUrl)] as const;
+    const loads = await Promise.all([
+      load(aUrl, seconds, connections),
+      load(bUrl, seconds, connections),
+    ]);
+    const samples: [Sample, Sample] = [metered(before[0], loads[0]), metered(before[1], loads[1])];
+    sink.countPending();
+    return samples;
   }
 
   const sink = await startOtlpSink();
@@ -436,7 +498,12 @@ async function main() {
     // Logs (stdout) go straight to /dev/null: through a pipe, this process would spend a core's
     // share reading them. The server says it is up on an IPC message.
     const devNull = fs.openSync('/dev/null', 'w');
-    const child = spawn(process.execPath, serverArgs(mode, port), {
+    const args = serverArgs(mode, port);
+    // taskset sets the CPU and then executes node in its place: the child's pid is the server's.
+    const [command, argv] = PINNED
+      ? ['taskset', ['-c', PINNED.server, process.execPath, ...args]]
+      : [process.execPath, args];
+    const child = spawn(command, argv, {
       cwd: BACKEND_DIR,
       env,
       stdio: ['ignore', devNull, 'inherit', 'ipc'],
@@ -621,9 +688,11 @@ async function main() {
         const { a, b } = samples.get(c.name)!;
         for (let i = 0; i < rounds; i++) {
           if (!batchForks.includes(i % forks)) continue;
-          // A first in even rounds, B first in odd ones: a machine that speeds up or slows down
-          // during a round favours neither side.
-          if (i % 2 === 0) {
+          if (opts.together) {
+            [a[i], b[i]] = await measureTogether(c.a(i), c.b(i));
+          } else if (i % 2 === 0) {
+            // A first in even rounds, B first in odd ones: a machine that speeds up or slows down
+            // during a round favours neither side.
             a[i] = await measure(c.a(i));
             b[i] = await measure(c.b(i));
           } else {
@@ -696,7 +765,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
