@@ -1,3 +1,4 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { find } from '../../../test/prometheus';
@@ -140,7 +141,7 @@ describe('GET /metrics', () => {
     ).toBe(1);
   });
 
-  it('exposes Node process metrics', async () => {
+  it("exposes Node process metrics: prom-client's defaults without the per-GC histogram", async () => {
     const text = await scrape();
     for (const name of [
       'process_cpu_user_seconds_total',
@@ -150,6 +151,16 @@ describe('GET /metrics', () => {
     ]) {
       expect(find(text, name).length, name).toBeGreaterThan(0);
     }
+    // Every default but the GC histogram: what collectProcessMetrics loads by module path must
+    // keep up with prom-client's own list.
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    const names = (await defaults.getMetricsAsJSON()).map((metric) => metric.name);
+    expect(names).toContain('nodejs_gc_duration_seconds');
+    const exposed = new Set(
+      text.split('\n').flatMap((line) => /^# TYPE (\S+) /.exec(line)?.[1] ?? []),
+    );
+    expect(names.filter((name) => !exposed.has(name))).toEqual(['nodejs_gc_duration_seconds']);
   });
 
   it('exposes the Postgres pool and query durations in the services runtime', async () => {

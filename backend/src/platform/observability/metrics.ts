@@ -1,13 +1,34 @@
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
-  type LabelValues,
-} from 'prom-client';
+import { createRequire } from 'node:module';
+import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { QueueAdapter } from '../queue/types';
 import { RouteHistogram } from './route-histogram';
+
+/** The default metric prom-client collects per event rather than when scraped: left out. */
+const PER_GC_COLLECTOR = 'gc';
+
+/**
+ * prom-client's default process metrics (CPU, memory, file descriptors, heap and its spaces,
+ * event-loop lag, handles, Node's version), without `nodejs_gc_duration_seconds`. That one
+ * observes every garbage collection through a `PerformanceObserver`, which cost a server ~3 % of
+ * its CPU on the ping route with two servers sharing a CPU: against a server without metrics, one
+ * with metrics alone spent 94.5 % as much CPU a request with the GC histogram, 97.8 % without it,
+ * and 99.0 % without any process metrics (docs/benchmarks.md, session 28). The others are read
+ * when /metrics is scraped, or, for the lag, by a timer every 10 ms. Each collector is a module of
+ * its own in prom-client, and `collectDefaultMetrics` runs them all, with no way to leave one out;
+ * the metrics test checks that every other default metric is here.
+ */
+function collectProcessMetrics(register: Registry): void {
+  const load = createRequire(import.meta.url);
+  const { metricsList } = load('prom-client/lib/defaultMetrics.js') as { metricsList: string[] };
+  for (const name of metricsList) {
+    if (name === PER_GC_COLLECTOR) continue;
+    const collector = load(`prom-client/lib/metrics/${name}.js`) as (
+      register: Registry,
+      config: { eventLoopMonitoringPrecision: number },
+    ) => void;
+    collector(register, { eventLoopMonitoringPrecision: 10 });
+  }
+}
 
 /** Buckets (seconds) for request and query latencies: 1 ms … 10 s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -87,7 +108,7 @@ export class Metrics {
    */
   constructor(readonly enabled = true) {
     const registers = [this.registry];
-    if (enabled) collectDefaultMetrics({ register: this.registry });
+    if (enabled) collectProcessMetrics(this.registry);
 
     const httpDuration = new RouteHistogram({
       name: 'hanger_http_request_duration_seconds',
