@@ -10,9 +10,9 @@ const PER_GC_COLLECTOR = 'gc';
  * prom-client's default process metrics (CPU, memory, file descriptors, heap and its spaces,
  * event-loop lag, handles, Node's version), without `nodejs_gc_duration_seconds`. That one
  * observes every garbage collection through a `PerformanceObserver`, which cost a server ~3 % of
- * its CPU on the ping route with two servers sharing a CPU: against a server without metrics, one
- * with metrics alone spent 94.5 % as much CPU a request with the GC histogram, 97.8 % without it,
- * and 99.0 % without any process metrics (docs/benchmarks.md, session 28). The others are read
+ * its CPU on the ping route with two servers sharing a CPU: a server without metrics spent 94.5 %
+ * as much CPU a request as one with metrics alone, 97.8 % when that one had no GC histogram, and
+ * 99.0 % when it had no process metrics at all (docs/benchmarks.md, session 28). The others are read
  * when /metrics is scraped, or, for the lag, by a timer every 10 ms. Each collector is a module of
  * its own in prom-client, and `collectDefaultMetrics` runs them all, with no way to leave one out;
  * the metrics test checks that every other default metric is here.
