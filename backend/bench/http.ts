@@ -38,7 +38,10 @@
  * forks fit); --sample-ratio R runs the traced servers at another ratio than production's 0.1 (the
  * cost of another ratio: docs/benchmarks.md, session 23; 0 samples nothing); --traced-env K=V,K=V
  * adds variables to the traced servers' environment, to take one part of B away at a time (e.g.
- * OTEL_SDK_DISABLED=true leaves metrics alone; docs/benchmarks.md, session 24).
+ * OTEL_SDK_DISABLED=true leaves metrics alone; docs/benchmarks.md, session 24); --pin puts every
+ * server on the machine's last CPU and the load on the others, and --together (implies --pin)
+ * loads A and B at once in each round, each by its own wrk, and reads the paired A/B CPU from
+ * schedstat over all threads (docs/benchmarks.md, session 28).
  *
  * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
  * of processes the rounds ran on and then their rounds (bench/stats.ts), so that a process's luck
@@ -765,7 +768,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} alternating rounds, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} ${opts.together ? 'rounds of A and B at once' : 'alternating rounds'}, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
