@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { QueueAdapter } from '../queue/types';
-import { RouteHistogram } from './route-histogram';
+import { LabelHistogram, RouteHistogram } from './route-histogram';
 
 /** The default metric prom-client collects per event rather than when scraped: left out. */
 const PER_GC_COLLECTOR = 'gc';
@@ -136,10 +136,11 @@ export class Metrics {
       },
     };
 
-    const queryDuration = new Histogram({
+    // Observed on every query, so counted as the HTTP duration is (route-histogram.ts).
+    const queryDuration = new LabelHistogram({
       name: 'hanger_db_query_duration_seconds',
       help: 'Database query duration by SQL operation (services runtime: pg pool)',
-      labelNames: ['operation'] as const,
+      label: 'operation',
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -161,7 +162,7 @@ export class Metrics {
       },
     });
     this.db = {
-      query: (operation, seconds) => queryDuration.observe({ operation }, seconds),
+      query: (operation, seconds) => queryDuration.observe(operation, seconds),
       observePool: (stats) => {
         pools.push(stats);
       },
