@@ -118,7 +118,7 @@ const { values: opts } = parseArgs({
     'sample-ratio': { type: 'string', default: PRODUCTION_SAMPLER.arg },
     /**
      * At most how many new traces a second the traced servers sample (TRACE_SAMPLE_MAX_PER_SECOND,
-     * ADR 0015); default production's 100; 0 for no limit (the ratio alone).
+     * ADR 0015); default production's 10; 0 for no limit (the ratio alone).
      */
     'max-sampled-per-second': { type: 'string', default: PRODUCTION_SAMPLER.maxPerSecond },
     /** Variables added to the traced servers' environment (K=V,K=V), named in the labels. */

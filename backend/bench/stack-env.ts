@@ -19,7 +19,7 @@ export interface SamplerSetting {
 export const PRODUCTION_SAMPLER: SamplerSetting = {
   name: 'parentbased_traceidratio',
   arg: '0.1',
-  maxPerSecond: '100',
+  maxPerSecond: '10',
 };
 /** Every request sampled: no limit. */
 export const ALWAYS: SamplerSetting = { name: 'always_on', arg: undefined, maxPerSecond: '0' };
