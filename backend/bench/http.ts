@@ -41,7 +41,9 @@
  * OTEL_SDK_DISABLED=true leaves metrics alone; docs/benchmarks.md, session 24); --pin puts every
  * server on the machine's last CPU and the load on the others, and --together (implies --pin)
  * loads A and B at once in each round, each by its own wrk, and reads the paired A/B CPU from
- * schedstat over all threads (docs/benchmarks.md, session 28).
+ * schedstat over all threads (docs/benchmarks.md, session 28); --base-ratio R makes A of b, b3 and
+ * b2 the traced stack at ratio R instead of metrics and tracing off (0: each pair differs only in
+ * what B samples; session 29).
  *
  * Paired B/A and paired A/B CPU come with a 95 % interval: a bootstrap that resamples the pairs
  * of processes the rounds ran on and then their rounds (bench/stats.ts), so that a process's luck
@@ -124,6 +126,12 @@ const { values: opts } = parseArgs({
     /** Variables added to the traced servers' environment (K=V,K=V), named in the labels. */
     'traced-env': { type: 'string', default: '' },
     /**
+     * A, for b, b3 and b2 only, as the traced stack itself at this sampling ratio (production's
+     * sampler and --max-sampled-per-second, no --traced-env) instead of metrics and tracing off:
+     * with 0, each pair differs only in what B samples (docs/benchmarks.md, session 29).
+     */
+    'base-ratio': { type: 'string' },
+    /**
      * Servers on the machine's last CPU, the load generator and this process on the others
      * (taskset): the load cannot take a server's CPU or wait behind it, and a server's other
      * threads (V8's helpers, the span export worker) share its main thread's CPU, as on a host
@@ -162,6 +170,19 @@ const TRACED_SAMPLER: SamplerSetting = (() => {
   }
   return { name: PRODUCTION_SAMPLER.name, arg: String(ratio), maxPerSecond: String(max) };
 })();
+/** --base-ratio: A traced at that ratio (with B's limit), or undefined for A with both off. */
+const BASE_SAMPLER: SamplerSetting | undefined = (() => {
+  if (opts['base-ratio'] === undefined) return undefined;
+  const ratio = Number(opts['base-ratio']);
+  if (!(opts['base-ratio'].trim() !== '' && ratio >= 0 && ratio <= 1)) {
+    throw new Error('--base-ratio: a number in [0, 1]');
+  }
+  return { ...TRACED_SAMPLER, arg: String(ratio) };
+})();
+/** How the labels name A where it is the stack without B's observability. */
+const BASE = BASE_SAMPLER
+  ? `metrics + tracing on, sampler at ${+(Number(BASE_SAMPLER.arg) * 100).toFixed(4)} % (A)`
+  : 'off (A)';
 /** --traced-env: what the traced servers' environment gets on top of their configuration's. */
 const TRACED_ENV: Record<string, string> = Object.fromEntries(
   opts['traced-env']
@@ -394,6 +415,10 @@ async function main() {
   const only = opts.only?.split(',');
   const unknown = only?.filter((name) => !COMPARISONS.includes(name));
   if (unknown?.length) throw new Error(`--only: no comparison named ${unknown.join(', ')}`);
+  if (BASE_SAMPLER && (!only || only.some((name) => !['b', 'b3', 'b2'].includes(name)))) {
+    // Elsewhere the same servers are the full stack against bare node:http, or A of a floor.
+    throw new Error('--base-ratio: only with --only b, b3 and b2, whose A it changes');
+  }
   /** Whether any of these comparisons runs. */
   const wanted = (...names: string[]) => !only || names.some((name) => only.includes(name));
 
@@ -540,7 +565,15 @@ async function main() {
         });
       },
       stack: async (f: number) => {
-        stacks[f] = await start('stack', await stackEnv(`stack${f}`));
+        stacks[f] = await start(
+          'stack',
+          BASE_SAMPLER
+            ? {
+                ...(await stackEnv(`stack${f}`, BASE_SAMPLER)),
+                TRACE_CONTEXT: 'continuation-data',
+              }
+            : await stackEnv(`stack${f}`),
+        );
       },
       hooked: async (f: number) => {
         hookeds[f] = await start('stack', {
@@ -593,14 +626,14 @@ async function main() {
       },
       {
         name: 'b',
-        label: `GET ${BENCH_ROUTE}: metrics + tracing on, ${TRACED} (B) vs off (A)`,
+        label: `GET ${BENCH_ROUTE}: metrics + tracing on, ${TRACED} (B) vs ${BASE}`,
         a: forked(stacks, BENCH_ROUTE),
         b: forked(observeds, BENCH_ROUTE),
         target: 'B/A > 90 %',
       },
       {
         name: 'b3',
-        label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, ${TRACED} (B) vs off (A)`,
+        label: `GET ${BENCH_DB_ROUTE} (one database round trip): metrics + tracing on, ${TRACED} (B) vs ${BASE}`,
         a: forked(stacks, BENCH_DB_ROUTE),
         b: forked(observeds, BENCH_DB_ROUTE),
         target: 'B/A > 90 %',
@@ -643,7 +676,7 @@ async function main() {
       },
       {
         name: 'b2',
-        label: `GET ${BENCH_ROUTE}: metrics + tracing on, every request sampled (B) vs off (A)`,
+        label: `GET ${BENCH_ROUTE}: metrics + tracing on, every request sampled (B) vs ${BASE}`,
         a: forked(stacks, BENCH_ROUTE),
         b: one(`${always}${BENCH_ROUTE}`),
         target: '(for information)',
@@ -769,7 +802,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} ${opts.together ? 'rounds of A and B at once' : 'alternating rounds'}, medians; ${forks} server processes per side with metrics and tracing off and on, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} ${opts.together ? 'rounds of A and B at once' : 'alternating rounds'}, medians; ${forks} server processes per side ${BASE_SAMPLER ? `with A traced at ratio ${BASE_SAMPLER.arg} (--base-ratio)` : 'with metrics and tracing off and on'}, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
