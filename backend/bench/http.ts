@@ -554,33 +554,35 @@ async function main() {
     const stacks: string[] = [];
     const observeds: string[] = [];
     const hookeds: string[] = [];
+    // A traced server's environment, its context on continuation data unless `extra` says
+    // otherwise: named, not left to `auto`, so that an addon that failed to build fails the bench
+    // instead of measuring the fallback.
+    const traced = async (name: string, sampler: SamplerSetting, extra = {}) => ({
+      ...(await stackEnv(name, sampler)),
+      TRACE_CONTEXT: 'continuation-data',
+      ...extra,
+    });
     const starters = {
-      // Continuation data named, not left to `auto`: an addon that failed to build fails the
-      // bench instead of measuring the fallback.
       observed: async (f: number) => {
-        observeds[f] = await start('stack', {
-          ...(await stackEnv(`observed${f}`, TRACED_SAMPLER)),
-          TRACE_CONTEXT: 'continuation-data',
-          ...TRACED_ENV,
-        });
+        observeds[f] = await start(
+          'stack',
+          await traced(`observed${f}`, TRACED_SAMPLER, TRACED_ENV),
+        );
       },
       stack: async (f: number) => {
         stacks[f] = await start(
           'stack',
-          BASE_SAMPLER
-            ? {
-                ...(await stackEnv(`stack${f}`, BASE_SAMPLER)),
-                TRACE_CONTEXT: 'continuation-data',
-              }
-            : await stackEnv(`stack${f}`),
+          BASE_SAMPLER ? await traced(`stack${f}`, BASE_SAMPLER) : await stackEnv(`stack${f}`),
         );
       },
       hooked: async (f: number) => {
-        hookeds[f] = await start('stack', {
-          ...(await stackEnv(`hooked${f}`, TRACED_SAMPLER)),
-          TRACE_CONTEXT: 'promise-hooks',
-          ...TRACED_ENV,
-        });
+        hookeds[f] = await start(
+          'stack',
+          await traced(`hooked${f}`, TRACED_SAMPLER, {
+            TRACE_CONTEXT: 'promise-hooks',
+            ...TRACED_ENV,
+          }),
+        );
       },
     };
     const kinds = (['observed', 'stack', 'hooked'] as const).filter((kind) => servers[kind] > 0);
@@ -802,7 +804,7 @@ async function main() {
       });
     console.log(
       [
-        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} ${opts.together ? 'rounds of A and B at once' : 'alternating rounds'}, medians; ${forks} server processes per side ${BASE_SAMPLER ? `with A traced at ratio ${BASE_SAMPLER.arg} (--base-ratio)` : 'with metrics and tracing off and on'}, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; A and B loaded at once in each round, each by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
+        `Runtime: ${opts.runtime}. Load: ${hasWrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${seconds}s per run after at least ${warmup} requests of warm-up per server and route, ${rounds} ${opts.together ? 'rounds of A and B at once' : 'alternating rounds'}, medians; ${forks} server processes per side ${BASE_SAMPLER ? `with A traced at ratio ${BASE_SAMPLER.arg} (--base-ratio)` : 'with metrics and tracing off and on'}, one per round in turn${batch < forks ? `, ${batch} at a time (the rounds batch by batch)` : ''}${services ? `, a database pool of ${pool} each` : ''}${PINNED ? `; servers on CPU ${PINNED.server}, the load on ${PINNED.load} (--pin)` : ''}${opts.together ? '; each side by its own wrk (--together): read the paired A/B CPU, over all threads from schedstat' : ''}; Node ${process.version}, ${os.cpus().length} cores.`,
         `OTLP export requests received by the sink: ${sink.received()}.`,
         ...(sampledByB.length > 0
           ? [
