@@ -34,7 +34,11 @@ import { registerErrorHandling, sendError } from './platform/http/errors';
 import { rateCounters, rateLimitPlugin } from './platform/http/rate-limit';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
-import { registerRequestEnds } from './platform/http/request-ends';
+import {
+  SWITCHING_PROTOCOLS,
+  refuseHandshake,
+  registerRequestEnds,
+} from './platform/http/request-ends';
 import { registerRequestLog } from './platform/http/request-log';
 import { responseSerializerCompiler } from './platform/http/serializer';
 import { requestLoggerFactory } from './platform/logging/request-logger';
@@ -183,8 +187,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // WebSocket support in its own context: its per-request hooks run on the socket route only.
   await app.register(async (scope) => {
     await scope.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
-    // An upgrade answered (101) ends its request: no response goes through Fastify.
-    scope.websocketServer.on('connection', (_socket, request) => ends.upgraded(request));
+    // An upgrade answered (101) or refused by `ws` (400) ends its request: no response goes
+    // through Fastify.
+    scope.websocketServer.on('connection', (_socket, request) =>
+      ends.answeredOnSocket(request, SWITCHING_PROTOCOLS),
+    );
+    scope.websocketServer.on('wsClientError', (err, socket, request) => {
+      refuseHandshake(socket, 400, err.message);
+      ends.answeredOnSocket(request, 400);
+    });
     await scope.register(realtimeRoutes, {
       prefix: API_PREFIX,
       hub: services.realtime.hub,

@@ -1,5 +1,4 @@
 import { envelope, wsTicket } from '@hanger/contracts';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SessionResolver } from '../../platform/auth/plugin';
@@ -22,7 +21,6 @@ export interface RealtimeRoutesDeps {
  */
 export const realtimeRoutes: FastifyPluginCallbackZod<RealtimeRoutesDeps> = (app, deps, done) => {
   const allowedOrigin = new URL(deps.publicUrl).origin;
-  const socketUser = new WeakMap<FastifyRequest, { userId: string; sessionId: string }>();
 
   app.post(
     '/ws/ticket',
@@ -57,18 +55,21 @@ export const realtimeRoutes: FastifyPluginCallbackZod<RealtimeRoutesDeps> = (app
           if (!claims || !session) {
             throw new AppError('UNAUTHENTICATED', 'The ticket is invalid, expired or already used');
           }
-          socketUser.set(request, { userId: claims.userId, sessionId: claims.sessionId });
+          // The ticket's user is the request's, as a bearer token's would be: on the request's
+          // line and span too.
+          const { userId, sessionId } = claims;
+          request.auth = { userId, sessionId, role: session.role, via: 'ticket' };
           return;
         }
         const user = requireUser(request);
         if (user.via === 'cookie' && request.headers.origin !== allowedOrigin) {
           throw new AppError('FORBIDDEN', 'Cross-origin WebSocket refused', { reason: 'ORIGIN' });
         }
-        socketUser.set(request, { userId: user.userId, sessionId: user.sessionId });
       },
     },
     (socket, request) => {
-      const who = socketUser.get(request);
+      // Set by preValidation, which refused the upgrade otherwise.
+      const who = request.auth;
       if (!who) {
         socket.close(1008, 'Unauthenticated');
         return;

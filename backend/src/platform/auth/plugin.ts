@@ -13,7 +13,8 @@ export interface AuthUser {
   userId: string;
   sessionId: string;
   role: Role;
-  via: 'bearer' | 'cookie';
+  /** What carried the credential: `ticket` is a WebSocket ticket, redeemed by the socket route. */
+  via: 'bearer' | 'cookie' | 'ticket';
 }
 
 /**
@@ -81,7 +82,7 @@ export const authPlugin = fp(
     app.addHook('onRequest', (request, _reply, next) => {
       const header = request.headers.authorization;
       let token: string | undefined;
-      let via: AuthUser['via'] = 'bearer';
+      let via: 'bearer' | 'cookie' = 'bearer';
       if (header?.startsWith('Bearer ')) {
         token = header.slice(7).trim();
       } else if (request.cookies[opts.accessCookie]) {
@@ -106,7 +107,7 @@ export const authPlugin = fp(
       route.onRequest = [...hooks, requireSignedIn];
     });
 
-    async function authenticate(request: FastifyRequest, token: string, via: AuthUser['via']) {
+    async function authenticate(request: FastifyRequest, token: string, via: 'bearer' | 'cookie') {
       const result = await opts.tokens.verify(token);
       if (!result.ok) {
         request.authProblem = result.reason;

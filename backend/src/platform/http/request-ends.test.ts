@@ -231,6 +231,68 @@ describe('requests that end without a response sent through Fastify', () => {
     expect(values(await scrape(), 'hanger_http_requests_in_flight')).toEqual([1]);
   });
 
+  it("logs an upgrade opened with a ticket under the ticket's user", async () => {
+    const user = await createUser(t);
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/ws/ticket',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
+    expect(issued.statusCode).toBe(201);
+    const { ticket } = issued.json<{ data: { ticket: string } }>().data;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws?ticket=${ticket}`);
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('message', resolve);
+        ws.once('error', reject);
+      });
+      await vi.waitFor(() => expect(linesOf('/api/v1/ws').at(-1)?.status).toBe(101), WAIT);
+      expect(linesOf('/api/v1/ws').at(-1)).toMatchObject({ status: 101, userId: user.id });
+    } finally {
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.close();
+      await closed;
+    }
+  });
+
+  it('answers, counts and logs a handshake that ws refuses as 400, not as a client gone', async () => {
+    const user = await createUser(t);
+    const before = linesOf('/api/v1/ws').length;
+    const socket = connect();
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    // Authorised, but its Sec-WebSocket-Key is not 16 bytes of base64.
+    socket.write(
+      'GET /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n' +
+        'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n' +
+        `Authorization: Bearer ${user.accessToken}\r\n\r\n`,
+    );
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text).toContain('\r\nSec-WebSocket-Version: 13, 8\r\n');
+    expect(text).toMatch(/\r\n\r\nMissing or invalid Sec-WebSocket-Key header$/);
+    await vi.waitFor(() => expect(linesOf('/api/v1/ws')).toHaveLength(before + 1), WAIT);
+    expect(linesOf('/api/v1/ws').at(-1)).toMatchObject({ status: 400, userId: user.id });
+    const metrics = await scrape();
+    expect(
+      values(metrics, 'hanger_http_request_duration_seconds_count', {
+        route: '/api/v1/ws',
+        status_code: '400',
+      }),
+    ).toEqual([1]);
+    expect(
+      values(metrics, 'hanger_http_request_duration_seconds_count', {
+        route: '/api/v1/ws',
+        status_code: '499',
+      }),
+    ).toEqual([]);
+    // The scrape itself is the one request in flight.
+    expect(values(metrics, 'hanger_http_requests_in_flight')).toEqual([1]);
+  });
+
   it('counts and logs a refused upgrade with the status of its answer', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`);
     const status = await new Promise<number>((resolve) => {

@@ -1,5 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The status of a request whose client went away before its response, as NGINX logs it. */
@@ -22,11 +23,12 @@ export interface RequestEnds {
   /** Adds a listener, run after those added before it. */
   onUnanswered(listener: UnansweredListener): void;
   /**
-   * Ends a request whose upgrade to a WebSocket has been answered (the WebSocket server's
-   * 'connection' event, which @fastify/websocket emits with the request once `ws` has written
-   * the 101), if it is still in flight.
+   * Ends with `status` a request answered on its socket instead of through Fastify, if it is still
+   * in flight: an upgrade to a WebSocket accepted (101: the WebSocket server's 'connection' event,
+   * which @fastify/websocket emits with the request once `ws` has written the handshake) or refused
+   * by `ws` itself (`refuseHandshake`).
    */
-  upgraded(request: IncomingMessage): void;
+  answeredOnSocket(request: IncomingMessage, status: number): void;
 }
 
 const kOpen = Symbol('hanger.openReplies');
@@ -39,7 +41,8 @@ type Connection = Socket & { [kOpen]?: FastifyReply | FastifyReply[] | null };
  * hooks, where the metrics, the span and the request's log line are finished:
  *
  * - its client goes away first: the connection closes with the request unanswered (499);
- * - it is upgraded to a WebSocket: `ws` answers the handshake on the socket itself (101).
+ * - it is upgraded to a WebSocket: `ws` answers the handshake on the socket itself (101), or
+ *   refuses it there (400, `refuseHandshake`).
  *
  * Each connection keeps the replies of its requests in flight (onRequest keeps, onResponse
  * drops), and one 'close' listener per connection ends those still kept. Fastify's
@@ -96,14 +99,33 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
 
   return {
     onUnanswered: (listener) => void listeners.push(listener),
-    upgraded: (request) => {
+    answeredOnSocket: (request, status) => {
       const connection = request.socket as Connection | null;
       const reply = connection ? replyOf(connection, request) : undefined;
       if (!reply) return;
       drop(connection!, reply);
-      end(reply, SWITCHING_PROTOCOLS);
+      end(reply, status);
     },
   };
+}
+
+/**
+ * Answers on the socket a WebSocket handshake that `ws` refused (its 'wsClientError': a missing or
+ * invalid Upgrade, Sec-WebSocket-Key, -Version, -Protocol or -Extensions header), as `ws` does
+ * when nobody listens for that event, and closes the connection. Listening for it is what lets the
+ * request end with this status rather than as a client gone (499). Every refusal names the
+ * versions understood, as RFC 6455 (4.4) asks of a refused version.
+ */
+export function refuseHandshake(socket: Duplex, status: number, reason: string): void {
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(reason)}`,
+    'Sec-WebSocket-Version: 13, 8',
+  ];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${head.join('\r\n')}\r\n\r\n${reason}`);
 }
 
 function keep(connection: Connection, reply: FastifyReply, onClose: () => void): void {
