@@ -192,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     scope.websocketServer.on('connection', (_socket, request) =>
       ends.answeredOnSocket(request, SWITCHING_PROTOCOLS),
     );
+    // (`ws` would answer a method other than GET 405, but only GET routes upgrade.)
     scope.websocketServer.on('wsClientError', (err, socket, request) => {
       refuseHandshake(socket, 400, err.message);
       ends.answeredOnSocket(request, 400);

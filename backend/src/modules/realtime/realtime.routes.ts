@@ -68,7 +68,8 @@ export const realtimeRoutes: FastifyPluginCallbackZod<RealtimeRoutesDeps> = (app
       },
     },
     (socket, request) => {
-      // Set by preValidation, which refused the upgrade otherwise.
+      // The ticket's user (set by preValidation) or the bearer's or cookie's (the auth plugin's):
+      // preValidation refused the upgrade without one.
       const who = request.auth;
       if (!who) {
         socket.close(1008, 'Unauthenticated');

@@ -111,7 +111,7 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
 
 /**
  * Answers on the socket a WebSocket handshake that `ws` refused (its 'wsClientError': a missing or
- * invalid Upgrade, Sec-WebSocket-Key, -Version, -Protocol or -Extensions header), as `ws` does
+ * invalid Upgrade, Sec-WebSocket-Key, -Version or -Protocol header), as `ws` does
  * when nobody listens for that event, and closes the connection. Listening for it is what lets the
  * request end with this status rather than as a client gone (499). Every refusal names the
  * versions understood, as RFC 6455 (4.4) asks of a refused version.

@@ -36,7 +36,8 @@ export function registerRequestLog(app: FastifyInstance, log: Logger, ends: Requ
     write(request, reply, reply.statusCode);
     done();
   });
-  // A client gone before its response (499), a WebSocket's handshake (101): a line all the same.
+  // A client gone before its response (499), a WebSocket's handshake answered (101) or refused by
+  // `ws` (400): a line all the same.
   ends.onUnanswered((request, reply, status, next) => {
     write(request, reply, status);
     next();

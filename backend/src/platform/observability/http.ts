@@ -129,8 +129,8 @@ function registerRequestHooks(
   app.addHook('onResponse', (request: ObservedRequest, reply, done) =>
     finish(request, reply, reply.statusCode, done),
   );
-  // A request that ends without a response Fastify sends: its client gone (499), or upgraded to a
-  // WebSocket (101).
+  // A request that ends without a response Fastify sends: its client gone (499), upgraded to a
+  // WebSocket (101), or its handshake refused by `ws` (400).
   ends.onUnanswered(finish);
 
   if (!inbound) return;
