@@ -5,6 +5,8 @@ import type { Config } from '../config';
 import type { Cache, PubSub } from './cache/types';
 import { MeteredCache } from './observability/cache';
 import { Metrics } from './observability/metrics';
+import { traceS3Client } from './observability/storage';
+import { getTracer } from './observability/tracing';
 import { MemoryCache, MemoryPubSub } from './cache/memory';
 import { RedisCache, RedisPubSub, createRedis } from './cache/redis';
 import { createDatabase } from './db/client';
@@ -72,10 +74,19 @@ export async function createAdapters(
     queue = new MemoryQueue(registry, log, config.workerConcurrency);
   }
 
-  const storage: ObjectStorage =
-    config.storage.kind === 's3'
-      ? new S3Storage(config.storage)
-      : new LocalDiskStorage(path.resolve(config.storage.dir), config.appSecret, config.publicUrl);
+  let storage: ObjectStorage;
+  if (config.storage.kind === 's3') {
+    const s3 = new S3Storage(config.storage);
+    const tracer = getTracer();
+    if (tracer) traceS3Client(s3.client, tracer);
+    storage = s3;
+  } else {
+    storage = new LocalDiskStorage(
+      path.resolve(config.storage.dir),
+      config.appSecret,
+      config.publicUrl,
+    );
+  }
 
   const outbox = new Outbox(database.db, queue, registry, log);
   metrics.observeQueue(queue);

@@ -147,8 +147,8 @@ function withHitCommand(redis: Redis): RateRedis {
 /**
  * Exact counts in Redis, one round trip per hit: for the per-route limits (sign-in, sign-up, data
  * exports), few requests whose every hit must count across all API processes. The command is sent
- * in the root context: it makes no span (the ioredis instrumentation asks for a parent), being
- * the same on every request it guards (docs/observability.md, "What is not traced").
+ * in the root context: it makes no span (a Redis command makes one only under a sampled span),
+ * being the same on every request it guards (docs/observability.md, "What is not traced").
  */
 export class RedisRateCounter implements RemoteRateCounter {
   readonly immediate = false;

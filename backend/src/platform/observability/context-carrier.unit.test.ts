@@ -61,7 +61,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
   it('is continuation data by default, with drizzle query builders carrying it, undone at stop', async () => {
     const original = thenDescriptor();
     expect(typeof original.value).toBe('function');
-    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false });
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [] });
     expect(contextCarrier()).toBe('continuation-data');
     expect(typeof thenDescriptor().get).toBe('function');
     await stopTracing();
@@ -70,7 +70,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
   });
 
   it("runs a drizzle query awaited in a traced request in that request's context", async () => {
-    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false });
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [] });
     const seen: unknown[] = [];
     const db = drizzle({ client: recordingClient(seen) as unknown as pg.Client });
     await context.with(ROOT_CONTEXT.setValue(key, 'req'), async () => {
@@ -85,7 +85,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
   it('starts once when asked twice at once, and restores every patched prototype at stop', async () => {
     const original = thenDescriptor();
     const originalSelect = selectThenDescriptor();
-    const options = { serviceName: 'hanger-test', spanProcessors: [], instrument: false };
+    const options = { serviceName: 'hanger-test', spanProcessors: [] };
     await Promise.all([startTracing(options), startTracing(options)]);
     expect(typeof selectThenDescriptor().get).toBe('function');
     await stopTracing();
@@ -103,7 +103,6 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
     await startTracing({
       serviceName: 'hanger-test',
       spanProcessors: [],
-      instrument: false,
       context: 'promise-hooks',
     });
     expect(contextCarrier()).toBe('promise-hooks');
@@ -113,7 +112,7 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
   it('falls back to promise hooks without the addon, and says so', async () => {
     addon.missing = true;
     const { log, warnings } = recordingLog();
-    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false, log });
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], log });
     expect(contextCarrier()).toBe('promise-hooks');
     expect(warnings).toEqual([
       {
@@ -132,7 +131,6 @@ describe('what carries the trace context (TRACE_CONTEXT)', () => {
       startTracing({
         serviceName: 'hanger-test',
         spanProcessors: [],
-        instrument: false,
         context: 'continuation-data',
       }),
     ).rejects.toThrow(

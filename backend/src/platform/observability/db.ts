@@ -3,7 +3,6 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
-  trace,
   type Attributes,
   type Context,
   type Span,
@@ -11,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import type { DbMetrics } from './metrics';
-import { activeContext, startChildSpan } from './tracing';
+import { recordingContext, startChildSpan } from './tracing';
 
 const OPERATION =
   /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i;
@@ -124,13 +123,6 @@ export function observePgPool(pool: Pool, { max, metrics, tracer }: PgObservers)
     };
     (client as unknown as { query: QueryFn }).query = observed;
   });
-}
-
-/** The active context when its span records (a sampled request or job); otherwise undefined. */
-function recordingContext(): Context | undefined {
-  const active = activeContext();
-  if (active === ROOT_CONTEXT || trace.getSpan(active)?.isRecording() !== true) return undefined;
-  return active;
 }
 
 /**

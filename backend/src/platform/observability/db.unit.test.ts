@@ -376,7 +376,6 @@ describe('observePgPool with the tracer startTracing made', () => {
     await startTracing({
       serviceName: 'db-test',
       spanProcessors: [new SimpleSpanProcessor(exporter)],
-      instrument: false,
     });
     const pool = new pg.Pool({
       Client: fakeClientClass([], (text) =>

@@ -194,7 +194,6 @@ describe('the OTLP span exporter (worker thread)', () => {
       await startTracing({
         serviceName: 'hanger-test',
         protocol,
-        instrument: false,
         sampler: new AlwaysOnSampler(),
       });
       const before = received.length;
@@ -275,7 +274,7 @@ describe('diagLogger', () => {
       warn: () => {},
       error: (fields: object, message: string) => lines.push({ fields, message }),
     } as unknown as DiagSink;
-    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], instrument: false, log });
+    await startTracing({ serviceName: 'hanger-test', spanProcessors: [], log });
     try {
       const err = new Error('connect ECONNREFUSED 127.0.0.1:4318');
       globalErrorHandler(err);

@@ -443,7 +443,6 @@ describe('startServerSpan with the sampler from the environment', () => {
     await startTracing({
       serviceName: 'request-span-test',
       spanProcessors: [new SimpleSpanProcessor(exporter)],
-      instrument: false,
       ...(own ? { sampler: own } : {}),
     });
     return exporter;

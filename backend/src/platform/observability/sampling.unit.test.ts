@@ -566,7 +566,6 @@ describe('the environment sampler under a real provider (startTracing)', () => {
     await startTracing({
       serviceName: 'hanger-test',
       spanProcessors: [new base.SimpleSpanProcessor(exporter)],
-      instrument: false,
       ...options,
     });
   }

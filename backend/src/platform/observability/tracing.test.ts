@@ -58,7 +58,6 @@ describe('tracing (in-memory span exporter)', () => {
     await startTracing({
       serviceName: 'hanger-test',
       spanProcessors: [new SimpleSpanProcessor(exporter)],
-      instrument: false,
       sampler,
     });
     t = await createTestApp(probeApp());
@@ -95,6 +94,14 @@ describe('tracing (in-memory span exporter)', () => {
           );
           request.log.info({ marker }, 'probe enqueued');
           return { data: { marker } };
+        });
+        app.put('/api/v1/_test/stored/:marker', async (request) => {
+          const { marker } = request.params as { marker: string };
+          const { storage } = runtime.adapters;
+          await storage.put(`probe/${marker}.txt`, Buffer.from(marker), {
+            contentType: 'text/plain',
+          });
+          return { data: { missing: await storage.head(`probe/${marker}-missing.txt`) } };
         });
       },
     };
@@ -196,6 +203,59 @@ describe('tracing (in-memory span exporter)', () => {
       expect(query.name).toBe(`${String(operation)} ${String(database)}`);
       expect(query.attributes['db.query.text']).toEqual(expect.any(String));
     }
+  });
+
+  it("records the request's Redis commands, its job's enqueue among them, as CLIENT spans under its span", async () => {
+    const { requestLine } = await probe('redis');
+    const traceId = requestLine!.traceId as string;
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const commands = spans.filter((s) => s.attributes['db.system.name'] === 'redis');
+    if (inject('runtime') !== 'services') {
+      // The embedded runtime has no Redis: its queue and cache are in the process.
+      expect(commands).toEqual([]);
+      return;
+    }
+    const server = spans.find((s) => s.name === 'POST /api/v1/_test/probe/:marker')!;
+    const underServer = commands.filter(
+      (c) => c.parentSpanContext?.spanId === server.spanContext().spanId,
+    );
+    // BullMQ adds the job with a script, on its own connection: ioredis's channel carries it too.
+    expect(underServer.map((c) => c.attributes['db.operation.name'])).toContain('EVALSHA');
+    for (const command of commands) {
+      expect(command.kind).toBe(SpanKind.CLIENT);
+      const { 'db.operation.name': operation, 'db.namespace': database } = command.attributes;
+      expect(command.name).toBe(`${String(operation)} ${String(database)}`);
+      expect(Object.keys(command.attributes).sort()).toEqual(
+        expect.arrayContaining(['server.address', 'server.port']),
+      );
+      expect(JSON.stringify(command.attributes)).not.toContain('redis-probe');
+    }
+  });
+
+  it("records the request's S3 requests as CLIENT spans under its span, a missing object's as a 404", async () => {
+    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/_test/stored/s3-probe' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: { missing: null } });
+    const server = exporter
+      .getFinishedSpans()
+      .find((s) => s.attributes['hanger.request_id'] === res.headers['x-request-id'])!;
+    const requests = exporter
+      .getFinishedSpans()
+      .filter((s) => s.parentSpanContext?.spanId === server.spanContext().spanId);
+    if (inject('runtime') !== 'services') {
+      // The embedded runtime stores on local disk: no request to trace.
+      expect(requests).toEqual([]);
+      return;
+    }
+    expect(
+      requests.map((r) => [r.name, r.kind, r.attributes['http.response.status_code']]),
+    ).toEqual([
+      ['S3.PutObject', SpanKind.CLIENT, 200],
+      ['S3.HeadObject', SpanKind.CLIENT, 404],
+    ]);
+    expect(requests[0]!.attributes['aws.s3.key']).toBe('probe/s3-probe.txt');
+    expect(requests[1]!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(requests[1]!.attributes['error.type']).toBe('NotFound');
   });
 
   it('keeps the trace on the log lines of a request served over a real socket', async () => {

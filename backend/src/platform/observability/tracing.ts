@@ -82,8 +82,6 @@ export interface TracingOptions {
   protocol?: OtlpProtocol;
   /** Replaces the exporter (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
-  /** Patch http and ioredis (default true; needs to run before those modules load). */
-  instrument?: boolean;
   /** Replaces the sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG describe (tests). */
   sampler?: Sampler;
   /** Where the SDK's own warnings and errors go (a failed export, say); unset, nowhere. */
@@ -127,12 +125,6 @@ export function diagLogger(log: DiagSink): DiagLogger {
   return { error: write('error'), warn: write('warn'), info: drop, debug: drop, verbose: drop };
 }
 
-/**
- * The packages the instrumentations patch (preload.ts limits the ESM loader hook to these). pg is
- * not among them: its query spans are made by the pool's own wrapper (observability/db.ts).
- */
-export const INSTRUMENTED_PACKAGES = ['ioredis', 'http', 'https'];
-
 export function getTracer(): Tracer | undefined {
   return tracer;
 }
@@ -148,6 +140,16 @@ export function contextCarrier(): ContextCarrier | undefined {
  */
 export function activeContext(): Context {
   return chosen ? chosen.manager.active() : context.active();
+}
+
+/**
+ * The active context when its span records (a sampled request or job); otherwise undefined. What
+ * the client spans (database, Redis, S3) ask before making one: outside it they make none.
+ */
+export function recordingContext(): Context | undefined {
+  const active = activeContext();
+  if (active === ROOT_CONTEXT || trace.getSpan(active)?.isRecording() !== true) return undefined;
+  return active;
 }
 
 /**
@@ -278,28 +280,11 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   // The context manager startTracing chose and the W3C propagator.
   provider.register({ contextManager: contextManagerToRegister });
 
-  if (options.instrument !== false) {
-    const [{ registerInstrumentations }, { HttpInstrumentation }, io] = await Promise.all([
-      import('@opentelemetry/instrumentation'),
-      import('@opentelemetry/instrumentation-http'),
-      import('@opentelemetry/instrumentation-ioredis'),
-    ]);
-    registerInstrumentations({
-      tracerProvider: provider,
-      instrumentations: [
-        // Outgoing calls only (S3, OTLP excluded by the SDK): the SERVER span of an incoming
-        // request is made by the Fastify hook in http.ts, which samples before it does any work.
-        // Outgoing spans only under a request or job span: a call from a timer (the OTLP
-        // exporter's own retries, whose suppression does not cross setTimeout) makes none.
-        new HttpInstrumentation({
-          disableIncomingRequestInstrumentation: true,
-          requireParentforOutgoingSpans: true,
-        }),
-        new io.IORedisInstrumentation({ requireParentSpan: true }),
-      ],
-    });
-  }
   tracer = provider.getTracer('hanger');
+  // Redis commands through ioredis's own tracing channel (redis.ts); the database's queries and S3's
+  // calls are traced where their clients are made (db.ts, storage.ts).
+  const { traceRedisCommands } = await import('./redis');
+  const untraceRedis = traceRedisCommands(tracer);
   // The tracer's own resource, scope and limits: the protobuf writer groups spans by identity.
   const source = requestSpan.requestSpanSource(tracer, resource, spanProcessors);
   if (source) {
@@ -312,7 +297,10 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
     };
   } else
     options.log?.warn('tracing: this SDK tracer lacks a scope or limits; the SDK makes every span');
-  shutdownFn = () => provider.shutdown();
+  shutdownFn = () => {
+    untraceRedis();
+    return provider.shutdown();
+  };
 }
 
 /** Flushes and stops tracing (graceful shutdown, end of a test). */
