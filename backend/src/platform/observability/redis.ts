@@ -1,4 +1,3 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import {
   SpanKind,
   SpanStatusCode,
@@ -6,55 +5,44 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import type { Redis } from 'ioredis';
 import { recordingContext, startChildSpan } from './tracing';
 
-/** The tracing channel ioredis publishes every command written to a server on (ioredis ≥ 6). */
-export const REDIS_COMMAND_CHANNEL = 'ioredis:command';
+type SendCommand = Redis['sendCommand'];
+type Command = Parameters<SendCommand>[0];
 
 /**
- * What ioredis hands the channel for a command: its context (`_buildCommandContext`), and the
- * error once the command failed. The span is ours, kept on the same object from start to end.
+ * Traces Redis commands as CLIENT spans: `sendCommand`, through which every command of every
+ * client goes (BullMQ's included, pipelines and transactions command by command), is wrapped on
+ * ioredis's class until the returned undo runs. A command sent inside a sampled span (a request's
+ * or a job's) gets a span under it; any other makes none, and costs one context lookup. The span
+ * says which command, on which server and database, never its keys or values (a session's key is
+ * a secret). The span runs from the command's sending, or its queuing while the client connects,
+ * to its reply: ioredis sends a queued command on from the connection's events, outside any span,
+ * where this wrapper makes none.
+ *
+ * Not ioredis's own tracing channel (`ioredis:command`): with a subscriber, ioredis builds every
+ * command's message (its arguments masked, the server's address) and wraps its promise, sampled
+ * or not, a microsecond or more of CPU a command here; this wrapper's cost was within the
+ * measurement's noise (ADR 0017).
  */
-interface CommandMessage {
-  command?: unknown;
-  database?: unknown;
-  serverAddress?: unknown;
-  serverPort?: unknown;
-  error?: unknown;
-  [SPAN]?: Span;
-}
-
-const SPAN = Symbol('hanger.redisSpan');
-
-/**
- * Traces Redis commands as CLIENT spans by subscribing to ioredis's own tracing channel: every
- * client of the process, BullMQ's included, with no patching of ioredis. A command sent inside a
- * sampled span (a request's or a job's) gets a span under it; any other makes none. The span says
- * which command, on which server and database, never its keys or values (a session's key is a
- * secret). Returns the unsubscribe.
- */
-export function traceRedisCommands(tracer: Tracer): () => void {
-  const channel = diagnosticsChannel.tracingChannel<unknown, CommandMessage>(REDIS_COMMAND_CHANNEL);
-  const ignore = () => {};
-  const subscribers = {
-    // Published synchronously from `sendCommand`, in the caller's context.
-    start(message: CommandMessage) {
-      const parent = recordingContext();
-      if (parent) message[SPAN] = startCommandSpan(tracer, parent, message);
-    },
-    end: ignore,
-    // The command's promise settled: after `error` when it failed.
-    asyncStart(message: CommandMessage) {
-      const span = message[SPAN];
-      if (!span) return;
-      message[SPAN] = undefined;
-      endCommandSpan(span, message.error);
-    },
-    asyncEnd: ignore,
-    error: ignore,
+export function traceRedisCommands(redisClass: typeof Redis, tracer: Tracer): () => void {
+  const prototype = redisClass.prototype;
+  const original = prototype.sendCommand; // eslint-disable-line @typescript-eslint/unbound-method -- called with `this`
+  const sendCommand: SendCommand = function (this: Redis, command, stream) {
+    const parent = recordingContext();
+    if (!parent) return original.call(this, command, stream);
+    const span = startCommandSpan(tracer, parent, this, command);
+    command.promise.then(
+      () => endCommandSpan(span, undefined),
+      (err: unknown) => endCommandSpan(span, err),
+    );
+    return original.call(this, command, stream);
   };
-  channel.subscribe(subscribers);
-  return () => channel.unsubscribe(subscribers);
+  prototype.sendCommand = sendCommand;
+  return () => {
+    if (prototype.sendCommand === sendCommand) prototype.sendCommand = original;
+  };
 }
 
 /**
@@ -63,22 +51,21 @@ export function traceRedisCommands(tracer: Tracer): () => void {
  */
 function startCommandSpan(
   tracer: Tracer,
-  parent: Parameters<typeof startChildSpan>[1],
-  message: CommandMessage,
+  parent: NonNullable<ReturnType<typeof recordingContext>>,
+  client: Redis,
+  command: Command,
 ): Span {
-  const operation = typeof message.command === 'string' ? message.command.toUpperCase() : undefined;
-  const database =
-    typeof message.database === 'number' || typeof message.database === 'string'
-      ? String(message.database)
-      : undefined;
-  const attributes: Attributes = { 'db.system.name': 'redis' };
-  if (operation) attributes['db.operation.name'] = operation;
-  if (database) attributes['db.namespace'] = database;
-  if (typeof message.serverAddress === 'string')
-    attributes['server.address'] = message.serverAddress;
-  if (typeof message.serverPort === 'number') attributes['server.port'] = message.serverPort;
-  const name = [operation, database].filter(Boolean).join(' ') || 'redis';
-  return startChildSpan(tracer, parent, name, SpanKind.CLIENT, attributes);
+  const operation = command.name.toUpperCase();
+  const { host, port, db } = client.options;
+  const database = String(db ?? 0);
+  const attributes: Attributes = {
+    'db.system.name': 'redis',
+    'db.operation.name': operation,
+    'db.namespace': database,
+  };
+  if (host) attributes['server.address'] = host;
+  if (port) attributes['server.port'] = port;
+  return startChildSpan(tracer, parent, `${operation} ${database}`, SpanKind.CLIENT, attributes);
 }
 
 /**

@@ -222,14 +222,23 @@ async function start(options: TracingOptions): Promise<void> {
 }
 
 async function startProvider(options: TracingOptions, contextManagerToRegister: ContextManager) {
-  const [{ NodeTracerProvider }, base, { resourceFromAttributes }, semconv, requestSpan] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/semantic-conventions'),
-      import('./request-span'),
-    ]);
+  const [
+    { NodeTracerProvider },
+    base,
+    { resourceFromAttributes },
+    semconv,
+    requestSpan,
+    { Redis },
+    { traceRedisCommands },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+    import('./request-span'),
+    import('ioredis'),
+    import('./redis'),
+  ]);
   let spanProcessors = options.spanProcessors;
   if (!spanProcessors) {
     if (options.exporter === 'console') {
@@ -281,10 +290,9 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   provider.register({ contextManager: contextManagerToRegister });
 
   tracer = provider.getTracer('hanger');
-  // Redis commands through ioredis's own tracing channel (redis.ts); the database's queries and S3's
-  // calls are traced where their clients are made (db.ts, storage.ts).
-  const { traceRedisCommands } = await import('./redis');
-  const untraceRedis = traceRedisCommands(tracer);
+  // Redis commands by a wrapper on ioredis's class (redis.ts); the database's queries and S3's
+  // requests are traced where their clients are made (db.ts, storage.ts).
+  const untraceRedis = traceRedisCommands(Redis, tracer);
   // The tracer's own resource, scope and limits: the protobuf writer groups spans by identity.
   const source = requestSpan.requestSpanSource(tracer, resource, spanProcessors);
   if (source) {
