@@ -333,6 +333,37 @@ describe('tracing (in-memory span exporter)', () => {
     expect(span?.links.map((link) => link.context)).toMatchObject([caller]);
   });
 
+  it("puts a ticket's user on its upgrade's span, as on its line", async () => {
+    const user = await createUser(t);
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/ws/ticket',
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
+    expect(issued.statusCode).toBe(201);
+    const { ticket } = issued.json<{ data: { ticket: string } }>().data;
+    const url = new URL(`/api/v1/ws?ticket=${ticket}`, await address());
+    const ws = new WebSocket(url.href.replace(/^http/, 'ws'));
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('message', resolve);
+        ws.once('error', reject);
+      });
+    } finally {
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.close();
+      await closed;
+    }
+    const line = logs
+      .lines()
+      .find((l) => l.msg === 'request' && l.route === '/api/v1/ws' && l.userId === user.id);
+    expect(line).toMatchObject({ status: 101, traceId: expect.any(String) });
+    const span = exporter
+      .getFinishedSpans()
+      .find((s) => s.name === 'GET /api/v1/ws' && s.spanContext().traceId === line?.traceId);
+    expect(span?.attributes['enduser.id']).toBe(user.id);
+  });
+
   describe('a request that brings a W3C traceparent (ADR 0016)', () => {
     const callerTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpanId = '00f067aa0ba902b7';
