@@ -34,11 +34,7 @@ import { registerErrorHandling, sendError } from './platform/http/errors';
 import { rateCounters, rateLimitPlugin } from './platform/http/rate-limit';
 import { registerEtags } from './platform/http/etag';
 import { genReqId } from './platform/http/request-id';
-import {
-  SWITCHING_PROTOCOLS,
-  refuseHandshake,
-  registerRequestEnds,
-} from './platform/http/request-ends';
+import { registerRequestEnds } from './platform/http/request-ends';
 import { registerRequestLog } from './platform/http/request-log';
 import { responseSerializerCompiler } from './platform/http/serializer';
 import { requestLoggerFactory } from './platform/logging/request-logger';
@@ -189,14 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await scope.register(websocket, { options: { maxPayload: WS_MAX_INBOUND_BYTES } });
     // An upgrade answered (101) or refused by `ws` (400) ends its request: no response goes
     // through Fastify.
-    scope.websocketServer.on('connection', (_socket, request) =>
-      ends.answeredOnSocket(request, SWITCHING_PROTOCOLS),
-    );
-    // (`ws` would answer a method other than GET 405, but only GET routes upgrade.)
-    scope.websocketServer.on('wsClientError', (err, socket, request) => {
-      refuseHandshake(socket, 400, err.message);
-      ends.answeredOnSocket(request, 400);
-    });
+    ends.watchUpgrades(scope.websocketServer);
     await scope.register(realtimeRoutes, {
       prefix: API_PREFIX,
       hub: services.realtime.hub,

@@ -9,12 +9,15 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 export type Role = 'user' | 'moderator' | 'admin';
 
+/** The credentials this plugin reads itself: an Authorization header or the session cookie. */
+type SessionCredential = 'bearer' | 'cookie';
+
 export interface AuthUser {
   userId: string;
   sessionId: string;
   role: Role;
   /** What carried the credential: `ticket` is a WebSocket ticket, redeemed by the socket route. */
-  via: 'bearer' | 'cookie' | 'ticket';
+  via: SessionCredential | 'ticket';
 }
 
 /**
@@ -82,7 +85,7 @@ export const authPlugin = fp(
     app.addHook('onRequest', (request, _reply, next) => {
       const header = request.headers.authorization;
       let token: string | undefined;
-      let via: 'bearer' | 'cookie' = 'bearer';
+      let via: SessionCredential = 'bearer';
       if (header?.startsWith('Bearer ')) {
         token = header.slice(7).trim();
       } else if (request.cookies[opts.accessCookie]) {
@@ -107,7 +110,7 @@ export const authPlugin = fp(
       route.onRequest = [...hooks, requireSignedIn];
     });
 
-    async function authenticate(request: FastifyRequest, token: string, via: 'bearer' | 'cookie') {
+    async function authenticate(request: FastifyRequest, token: string, via: SessionCredential) {
       const result = await opts.tokens.verify(token);
       if (!result.ok) {
         request.authProblem = result.reason;

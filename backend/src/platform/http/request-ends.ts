@@ -2,11 +2,14 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocketServer } from 'ws';
 
 /** The status of a request whose client went away before its response, as NGINX logs it. */
 export const CLIENT_CLOSED_REQUEST = 499;
 /** The status of a request upgraded to a WebSocket: the handshake's, which `ws` writes itself. */
-export const SWITCHING_PROTOCOLS = 101;
+const SWITCHING_PROTOCOLS = 101;
+/** The status of an upgrade `ws` refuses as malformed (`refuseHandshake`). */
+const BAD_REQUEST = 400;
 
 /**
  * Runs when a request ends without a response sent through Fastify; `next` goes on to the next
@@ -23,12 +26,13 @@ export interface RequestEnds {
   /** Adds a listener, run after those added before it. */
   onUnanswered(listener: UnansweredListener): void;
   /**
-   * Ends with `status` a request answered on its socket instead of through Fastify, if it is still
-   * in flight: an upgrade to a WebSocket accepted (101: the WebSocket server's 'connection' event,
-   * which @fastify/websocket emits with the request once `ws` has written the handshake) or refused
-   * by `ws` itself (`refuseHandshake`).
+   * Ends the upgrades of a WebSocket server, which are answered on their sockets instead of
+   * through Fastify: one accepted as 101 (the server's 'connection' event, which
+   * @fastify/websocket emits with the request once `ws` has written the handshake), one `ws`
+   * refuses as malformed as 400, answered here (its 'wsClientError', `refuseHandshake`). (`ws`
+   * would answer a method other than GET 405, but only GET routes upgrade.)
    */
-  answeredOnSocket(request: IncomingMessage, status: number): void;
+  watchUpgrades(server: WebSocketServer): void;
 }
 
 const kOpen = Symbol('hanger.openReplies');
@@ -97,14 +101,23 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
     done();
   });
 
+  /** Ends with `status` a request answered on its socket, if it is still in flight. */
+  function answeredOnSocket(request: IncomingMessage, status: number): void {
+    const connection = request.socket as Connection | null;
+    const reply = connection ? replyOf(connection, request) : undefined;
+    if (!reply) return;
+    drop(connection!, reply);
+    end(reply, status);
+  }
+
   return {
     onUnanswered: (listener) => void listeners.push(listener),
-    answeredOnSocket: (request, status) => {
-      const connection = request.socket as Connection | null;
-      const reply = connection ? replyOf(connection, request) : undefined;
-      if (!reply) return;
-      drop(connection!, reply);
-      end(reply, status);
+    watchUpgrades: (server) => {
+      server.on('connection', (_socket, request) => answeredOnSocket(request, SWITCHING_PROTOCOLS));
+      server.on('wsClientError', (err, socket, request) => {
+        refuseHandshake(socket, BAD_REQUEST, err.message);
+        answeredOnSocket(request, BAD_REQUEST);
+      });
     },
   };
 }
@@ -116,7 +129,7 @@ export function registerRequestEnds(app: FastifyInstance): RequestEnds {
  * request end with this status rather than as a client gone (499). Every refusal names the
  * versions understood, as RFC 6455 (4.4) asks of a refused version.
  */
-export function refuseHandshake(socket: Duplex, status: number, reason: string): void {
+function refuseHandshake(socket: Duplex, status: number, reason: string): void {
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     'Connection: close',
