@@ -1,6 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
-import { SpanKind, SpanStatusCode, context } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  trace,
+} from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +105,16 @@ async function inRequest(fn: () => Promise<unknown>) {
   return request.span.spanContext();
 }
 
+/** Runs `fn` under a caller's span that was not sampled: in context, but not recording. */
+function inUnsampled<T>(fn: () => Promise<T>): Promise<T> {
+  const caller = trace.wrapSpanContext({
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.NONE,
+  });
+  return context.with(trace.setSpan(ROOT_CONTEXT, caller), fn);
+}
+
 const clientSpans = () => exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
 
 describe('Redis command spans (a wrapper on ioredis)', () => {
@@ -156,9 +173,27 @@ describe('Redis command spans (a wrapper on ioredis)', () => {
     expect(span!.events).toEqual([]);
   });
 
-  it('makes no span for a command outside a sampled span', async () => {
+  it('makes no span for a command outside any span, or under one not sampled', async () => {
     await redis.get('background');
+    await inUnsampled(() => redis.get('unsampled'));
     expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+
+  it("names a script's span by what went out: EVAL on the connection's first run, EVALSHA after", async () => {
+    redis.defineCommand('probeScript', {
+      numberOfKeys: 1,
+      lua: "return redis.call('get', KEYS[1])",
+    });
+    const probe = redis as Redis & { probeScript(key: string): Promise<unknown> };
+    await inRequest(async () => {
+      await probe.probeScript('a');
+      await probe.probeScript('b');
+    });
+    expect(clientSpans().map((s) => [s.name, s.attributes['db.operation.name']])).toEqual([
+      ['EVAL 0', 'EVAL'],
+      ['EVALSHA 0', 'EVALSHA'],
+    ]);
+    expect(JSON.stringify(clientSpans().map((s) => s.attributes))).not.toContain('redis.call');
   });
 
   it('makes one span for a command queued while its client connects, sent once connected', async () => {
@@ -283,8 +318,9 @@ describe('S3 request spans (a middleware on the SDK client)', () => {
     expect(clientSpans()).toEqual([]);
   });
 
-  it('makes no span for a request outside a sampled span', async () => {
+  it('makes no span for a request outside any span, or under one not sampled', async () => {
     await storage.head('items/1/a.webp');
+    await inUnsampled(() => storage.head('items/1/a.webp'));
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
 });

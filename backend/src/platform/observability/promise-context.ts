@@ -23,8 +23,8 @@ let hookedManagers = 0;
  *
  * What it does not carry: callbacks of timers, `process.nextTick`, sockets and event emitters. The
  * request hooks re-enter the request's context at each such seam they own (observability/http.ts),
- * and instrumentations bind the callbacks they hand out (`bind`, inherited, works for functions and
- * EventEmitters alike).
+ * and the pool's checkout binds its callback (observability/db.ts; `bind`, inherited, works for
+ * functions and EventEmitters alike).
  *
  * It extends AsyncLocalStorageContextManager only to inherit `bind` for EventEmitters; its
  * AsyncLocalStorage is never entered, so it never turns async_hooks on. The promise hooks are

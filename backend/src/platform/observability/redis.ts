@@ -2,6 +2,7 @@ import {
   SpanKind,
   SpanStatusCode,
   type Attributes,
+  type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -17,26 +18,27 @@ type Command = Parameters<SendCommand>[0];
  * ioredis's class until the returned undo runs. A command sent inside a sampled span (a request's
  * or a job's) gets a span under it; any other makes none, and costs one context lookup. The span
  * says which command, on which server and database, never its keys or values (a session's key is
- * a secret). The span runs from the command's sending, or its queuing while the client connects,
- * to its reply: ioredis sends a queued command on from the connection's events, outside any span,
- * where this wrapper makes none.
+ * a secret). It runs from the command's sending, or its queuing while the client connects, to its
+ * reply: ioredis sends a queued command on from the connection's events, outside any span, where
+ * this wrapper makes none. The span ends from the command's own `resolve` and `reject`, as the
+ * OpenTelemetry instrumentation ended it, not from a handler on its promise: a rejection nobody
+ * handles stays unhandled, sampled or not.
  *
  * Not ioredis's own tracing channel (`ioredis:command`): with a subscriber, ioredis builds every
  * command's message (its arguments masked, the server's address) and wraps its promise, sampled
- * or not, a microsecond or more of CPU a command here; this wrapper's cost was within the
- * measurement's noise (ADR 0017).
+ * or not: +0.8 to +2 µs of CPU a command against +0.1 to +0.4 µs for this wrapper, outside any span
+ * (`npm run bench:redis`, ADR 0017).
  */
 export function traceRedisCommands(redisClass: typeof Redis, tracer: Tracer): () => void {
   const prototype = redisClass.prototype;
   const original = prototype.sendCommand; // eslint-disable-line @typescript-eslint/unbound-method -- called with `this`
   const sendCommand: SendCommand = function (this: Redis, command, stream) {
     const parent = recordingContext();
-    if (!parent) return original.call(this, command, stream);
-    const span = startCommandSpan(tracer, parent, this, command);
-    command.promise.then(
-      () => endCommandSpan(span, undefined),
-      (err: unknown) => endCommandSpan(span, err),
-    );
+    if (parent) {
+      const database = String(this.options.db ?? 0);
+      const span = startCommandSpan(tracer, parent, this, command, database);
+      endWithReply(command, database, span);
+    }
     return original.call(this, command, stream);
   };
   prototype.sendCommand = sendCommand;
@@ -47,25 +49,53 @@ export function traceRedisCommands(redisClass: typeof Redis, tracer: Tracer): ()
 
 /**
  * A span named `{command} {database}`, as OpenTelemetry's database conventions name an operation
- * on a namespace (Redis's is the database index), the command in upper case.
+ * on a namespace (Redis's is the database index).
  */
 function startCommandSpan(
   tracer: Tracer,
-  parent: NonNullable<ReturnType<typeof recordingContext>>,
+  parent: Context,
   client: Redis,
   command: Command,
+  database: string,
 ): Span {
   const operation = command.name.toUpperCase();
-  const { host, port, db } = client.options;
-  const database = String(db ?? 0);
   const attributes: Attributes = {
     'db.system.name': 'redis',
     'db.operation.name': operation,
     'db.namespace': database,
   };
+  const { host, port } = client.options;
   if (host) attributes['server.address'] = host;
   if (port) attributes['server.port'] = port;
   return startChildSpan(tracer, parent, `${operation} ${database}`, SpanKind.CLIENT, attributes);
+}
+
+/**
+ * Ends the span when the command is answered or fails. A script's command may go out under
+ * another name than it was sent with (ioredis sends `EVALSHA` as `EVAL` on a connection that has
+ * not loaded the script yet, and the script with it): the span takes the name it went out with.
+ */
+function endWithReply(command: Command, database: string, span: Span): void {
+  const { resolve, reject, name } = command;
+  let ended = false;
+  const end = (err: unknown) => {
+    if (ended) return;
+    ended = true;
+    if (command.name !== name) {
+      const operation = command.name.toUpperCase();
+      span.setAttribute('db.operation.name', operation);
+      span.updateName(`${operation} ${database}`);
+    }
+    endCommandSpan(span, err);
+  };
+  command.resolve = (result: unknown) => {
+    end(undefined);
+    resolve(result);
+  };
+  command.reject = (err: Error) => {
+    end(err);
+    reject(err);
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ interface Sent {
 /** What comes back through it, or is thrown: the HTTP response and the SDK's metadata. */
 interface Received {
   response?: { statusCode?: unknown; headers?: Record<string, string | undefined> };
+  output?: { $metadata?: Received['$metadata'] };
   $response?: { statusCode?: unknown; headers?: Record<string, string | undefined> };
   $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
   name?: unknown;
@@ -86,9 +87,10 @@ function requestAttributes(operation: string, { input, request }: Sent): Attribu
  */
 function endRequestSpan(span: Span, received: Received, err: unknown): void {
   const response = received.response ?? received.$response;
-  const status = received.$metadata?.httpStatusCode ?? response?.statusCode;
+  const metadata = received.$metadata ?? received.output?.$metadata;
+  const status = metadata?.httpStatusCode ?? response?.statusCode;
   if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
-  const requestId = received.$metadata?.requestId ?? response?.headers?.['x-amz-request-id'];
+  const requestId = metadata?.requestId ?? response?.headers?.['x-amz-request-id'];
   if (typeof requestId === 'string' && requestId) span.setAttribute('aws.request_id', requestId);
   if (err !== undefined) {
     const { code, name } = received;

@@ -290,9 +290,6 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
   provider.register({ contextManager: contextManagerToRegister });
 
   tracer = provider.getTracer('hanger');
-  // Redis commands by a wrapper on ioredis's class (redis.ts); the database's queries and S3's
-  // requests are traced where their clients are made (db.ts, storage.ts).
-  const untraceRedis = traceRedisCommands(Redis, tracer);
   // The tracer's own resource, scope and limits: the protobuf writer groups spans by identity.
   const source = requestSpan.requestSpanSource(tracer, resource, spanProcessors);
   if (source) {
@@ -305,6 +302,10 @@ async function startProvider(options: TracingOptions, contextManagerToRegister: 
     };
   } else
     options.log?.warn('tracing: this SDK tracer lacks a scope or limits; the SDK makes every span');
+  // Last, once nothing can fail: Redis commands by a wrapper on ioredis's class (redis.ts). The
+  // database's queries and S3's requests are traced where their clients are made (db.ts,
+  // storage.ts).
+  const untraceRedis = traceRedisCommands(Redis, tracer);
   shutdownFn = () => {
     untraceRedis();
     return provider.shutdown();
