@@ -4,10 +4,10 @@
  *   (a) GET /healthz and GET /api/v1/_bench/ping through the full stack (request id, JSON logs at
  *       info to /dev/null, helmet, rate limit with a high limit, auth parsing, error handling,
  *       ETags) against a bare node:http server returning the same body. Target: >= 80 %.
- *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with our request,
- *       pg, Redis and S3 spans and the production sampler, parent-based 10 %; spans exported
- *       over OTLP/HTTP to a local sink) against both off. Target: < 10 %
- *       throughput lost.
+ *   (b) the same stack with metrics and tracing on (prom-client, OpenTelemetry with our request
+ *       spans, pg and Redis ones on the services runtime, and the production sampler,
+ *       parent-based 10 %; spans exported over OTLP/HTTP to a local sink) against both off.
+ *       Target: < 10 % throughput lost.
  *       (b2) is the same with every request sampled, for information; (b3) the same pair on the
  *       lightest real request, one database round trip.
  *   (c) floors, for information: (c1) a minimal Fastify app sending the same headers (request id

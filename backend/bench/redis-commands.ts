@@ -1,10 +1,13 @@
 /**
  * `npm run bench:redis`: what tracing costs an unsampled Redis command, in CPU per command
- * (ADR 0017). Three modes, alternating round by round on one client: nothing; our wrapper on
- * `sendCommand` (`traceRedisCommands`, outside any span: the unsampled path); a subscriber on
- * ioredis's own tracing channel (`ioredis:command`), whose handlers do nothing, the cost being
- * what ioredis does once the channel has one. Each round sends `--commands` GETs, `--batch` in
- * flight, to REDIS_URL (default the local Redis); medians over `--rounds` rounds per mode.
+ * (ADR 0017). Three modes, alternating round by round on one client:
+ * - nothing;
+ * - our wrapper on `sendCommand` (`traceRedisCommands`), outside any span: the unsampled path,
+ *   its context looked up through the API, tracing not being started here;
+ * - a subscriber on ioredis's own tracing channel (`ioredis:command`) whose handlers do nothing:
+ *   the cost is what ioredis does once the channel has one.
+ * Each round sends `--commands` GETs, `--batch` in flight, to REDIS_URL (default the local Redis);
+ * medians over `--rounds` rounds per mode.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
@@ -65,8 +68,10 @@ const modes: Record<string, { on: () => () => void; ns: number[] }> = {
 };
 
 for (let i = 0; i < 5; i++) await round(); // warm-up
+const order = Object.values(modes);
 for (let r = 0; r < rounds; r++) {
-  for (const mode of Object.values(modes)) {
+  // Each mode first in turn: what one leaves behind (garbage) lands on each of the others alike.
+  for (const mode of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
     const off = mode.on();
     mode.ns.push(await round());
     off();

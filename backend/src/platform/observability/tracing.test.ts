@@ -206,7 +206,7 @@ describe('tracing (in-memory span exporter)', () => {
   });
 
   it("records the request's Redis commands, its job's enqueue among them, as CLIENT spans under its span", async () => {
-    const { requestLine } = await probe('redis');
+    const { requestLine } = await probe('redis-probe');
     const traceId = requestLine!.traceId as string;
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
     const commands = spans.filter((s) => s.attributes['db.system.name'] === 'redis');
@@ -219,7 +219,7 @@ describe('tracing (in-memory span exporter)', () => {
     const underServer = commands.filter(
       (c) => c.parentSpanContext?.spanId === server.spanContext().spanId,
     );
-    // BullMQ adds the job with a script, on its own connection: ioredis's channel carries it too.
+    // BullMQ adds the job with a script, on a connection of its own: the wrapper is on the class.
     expect(underServer.map((c) => c.attributes['db.operation.name'])).toContain('EVALSHA');
     for (const command of commands) {
       expect(command.kind).toBe(SpanKind.CLIENT);
