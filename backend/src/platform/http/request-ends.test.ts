@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
 import { find } from '../../../test/prometheus';
+import { issueTicket, openUntilFirstMessage } from '../../../test/sockets';
 import { createUser } from '../../../test/users';
 
 /** The value of each sample of `name` in a Prometheus text whose labels include `labels`. */
@@ -233,27 +234,16 @@ describe('requests that end without a response sent through Fastify', () => {
 
   it("logs an upgrade opened with a ticket under the ticket's user", async () => {
     const user = await createUser(t);
-    const issued = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/ws/ticket',
-      headers: { authorization: `Bearer ${user.accessToken}` },
-    });
-    expect(issued.statusCode).toBe(201);
-    const { ticket } = issued.json<{ data: { ticket: string } }>().data;
+    const ticket = await issueTicket(t, user);
     const before = linesOf('/api/v1/ws').length;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws?ticket=${ticket}`);
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('message', resolve);
-        ws.once('error', reject);
-      });
-      await vi.waitFor(() => expect(linesOf('/api/v1/ws')).toHaveLength(before + 1), WAIT);
-      expect(linesOf('/api/v1/ws').at(-1)).toMatchObject({ status: 101, userId: user.id });
-    } finally {
-      const closed = new Promise((resolve) => ws.once('close', resolve));
-      ws.close();
-      await closed;
-    }
+    await openUntilFirstMessage(
+      `ws://127.0.0.1:${port}/api/v1/ws?ticket=${ticket}`,
+      {},
+      async () => {
+        await vi.waitFor(() => expect(linesOf('/api/v1/ws')).toHaveLength(before + 1), WAIT);
+        expect(linesOf('/api/v1/ws').at(-1)).toMatchObject({ status: 101, userId: user.id });
+      },
+    );
   });
 
   it('answers, counts and logs a handshake that ws refuses as 400, not as a client gone', async () => {

@@ -17,9 +17,9 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import WebSocket from 'ws';
 import { createTestApp, type TestApp, type TestAppOptions } from '../../../test/app';
 import { captureLogs } from '../../../test/logs';
+import { issueTicket, openUntilFirstMessage } from '../../../test/sockets';
 import { createUser } from '../../../test/users';
 import type { Runtime } from '../../composition';
 import { outboxJobs } from '../outbox/outbox.table';
@@ -175,11 +175,16 @@ describe('tracing (in-memory span exporter)', () => {
     }
   });
 
-  it("records the request's queries as CLIENT spans under its span", async () => {
-    const { requestLine } = await probe('queries');
+  /** The spans of the trace a probe request made, and its CLIENT spans of one database system. */
+  async function probeTrace(marker: string, system: 'postgresql' | 'redis') {
+    const { requestLine } = await probe(marker);
     const traceId = requestLine!.traceId as string;
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-    const queries = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
+    return { spans, calls: spans.filter((s) => s.attributes['db.system.name'] === system) };
+  }
+
+  it("records the request's queries as CLIENT spans under its span", async () => {
+    const { spans, calls: queries } = await probeTrace('queries', 'postgresql');
     if (inject('runtime') !== 'services') {
       // The embedded runtime's PGlite is not a pg pool: nothing to trace.
       expect(queries).toEqual([]);
@@ -206,10 +211,7 @@ describe('tracing (in-memory span exporter)', () => {
   });
 
   it("records the request's Redis commands, its job's enqueue among them, as CLIENT spans under its span", async () => {
-    const { requestLine } = await probe('redis-probe');
-    const traceId = requestLine!.traceId as string;
-    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-    const commands = spans.filter((s) => s.attributes['db.system.name'] === 'redis');
+    const { spans, calls: commands } = await probeTrace('redis-probe', 'redis');
     if (inject('runtime') !== 'services') {
       // The embedded runtime has no Redis: its queue and cache are in the process.
       expect(commands).toEqual([]);
@@ -305,22 +307,15 @@ describe('tracing (in-memory span exporter)', () => {
   it("ends a WebSocket upgrade's span once its handshake is answered, with status 101, linked to the client's traceparent", async () => {
     const user = await createUser(t);
     const caller = { traceId: '5bf92f3577b34da6a3ce929d0e0e4737', spanId: '10f067aa0ba902b8' };
-    const ws = new WebSocket(new URL('/api/v1/ws', await address()).href.replace(/^http/, 'ws'), {
-      headers: {
-        authorization: `Bearer ${user.accessToken}`,
-        traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
+    await openUntilFirstMessage(
+      new URL('/api/v1/ws', await address()).href.replace(/^http/, 'ws'),
+      {
+        headers: {
+          authorization: `Bearer ${user.accessToken}`,
+          traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
+        },
       },
-    });
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('message', resolve);
-        ws.once('error', reject);
-      });
-    } finally {
-      const closed = new Promise((resolve) => ws.once('close', resolve));
-      ws.close();
-      await closed;
-    }
+    );
     const line = logs.lines().find((l) => l.msg === 'request' && l.route === '/api/v1/ws');
     expect(line).toMatchObject({ status: 101, traceId: expect.any(String) });
     const span = exporter.getFinishedSpans().find((s) => s.name === 'GET /api/v1/ws');
@@ -335,25 +330,9 @@ describe('tracing (in-memory span exporter)', () => {
 
   it("puts a ticket's user on its upgrade's span, as on its line", async () => {
     const user = await createUser(t);
-    const issued = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/ws/ticket',
-      headers: { authorization: `Bearer ${user.accessToken}` },
-    });
-    expect(issued.statusCode).toBe(201);
-    const { ticket } = issued.json<{ data: { ticket: string } }>().data;
+    const ticket = await issueTicket(t, user);
     const url = new URL(`/api/v1/ws?ticket=${ticket}`, await address());
-    const ws = new WebSocket(url.href.replace(/^http/, 'ws'));
-    try {
-      await new Promise((resolve, reject) => {
-        ws.once('message', resolve);
-        ws.once('error', reject);
-      });
-    } finally {
-      const closed = new Promise((resolve) => ws.once('close', resolve));
-      ws.close();
-      await closed;
-    }
+    await openUntilFirstMessage(url.href.replace(/^http/, 'ws'));
     const line = logs
       .lines()
       .find((l) => l.msg === 'request' && l.route === '/api/v1/ws' && l.userId === user.id);
