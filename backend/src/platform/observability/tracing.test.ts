@@ -227,9 +227,8 @@ describe('tracing (in-memory span exporter)', () => {
       expect(command.kind).toBe(SpanKind.CLIENT);
       const { 'db.operation.name': operation, 'db.namespace': database } = command.attributes;
       expect(command.name).toBe(`${String(operation)} ${String(database)}`);
-      expect(Object.keys(command.attributes).sort()).toEqual(
-        expect.arrayContaining(['server.address', 'server.port']),
-      );
+      expect(command.attributes).toHaveProperty(['server.address']);
+      expect(command.attributes).toHaveProperty(['server.port']);
       expect(JSON.stringify(command.attributes)).not.toContain('redis-probe');
     }
   });
